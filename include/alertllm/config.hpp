@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alertllm/result.hpp"
+
+namespace alertllm {
+
+/// When the circuit breaker records an outcome.
+enum class RecordMode {
+  kPerCall,     ///< One outcome per ClassifyAlert call, after its retries (the seed's behaviour).
+  kPerAttempt,  ///< One outcome per HTTP attempt.
+};
+
+/// "per_call" or "per_attempt" (the LLM_CIRCUIT_BREAKER_RECORD values).
+constexpr std::string_view ToString(RecordMode mode) noexcept {
+  return mode == RecordMode::kPerAttempt ? "per_attempt" : "per_call";
+}
+
+/// The wire protocol spoken to the LLM endpoint (DESIGN.md §5).
+enum class Protocol {
+  kProxy,   ///< The seed's LLM proxy: POST {base_url}/classify, GET {base_url}/health.
+  kOpenAI,  ///< OpenAI-compatible: POST {base_url}/v1/chat/completions, GET {base_url}/v1/models.
+};
+
+/// "proxy" or "openai" (the LLM_PROTOCOL values).
+constexpr std::string_view ToString(Protocol protocol) noexcept {
+  return protocol == Protocol::kOpenAI ? "openai" : "proxy";
+}
+
+/// Circuit breaker settings: the seed's fields and defaults, plus the additions of DESIGN.md §3.
+struct CircuitBreakerConfig {
+  /// Open after this many consecutive failures.
+  int max_failures = 5;
+  /// How long the breaker stays open before it lets a probe through.
+  std::chrono::milliseconds reset_timeout = std::chrono::seconds(30);
+  /// Or open when the failure rate in `time_window` reaches this fraction (0 < x ≤ 1)…
+  double failure_threshold = 0.5;
+  /// …measured over this sliding window…
+  std::chrono::milliseconds time_window = std::chrono::seconds(60);
+  /// A call at least this slow counts as a failure (and as slow).
+  std::chrono::milliseconds slow_call_duration = std::chrono::seconds(3);
+  /// Probes admitted while half-open; all must succeed to close.
+  int half_open_max_calls = 1;
+  /// false: the breaker admits everything and records nothing.
+  bool enabled = true;
+  /// …once the window holds at least this many calls. Defaults to `max_failures` (the seed's
+  /// implicit rule); ConfigFromEnv keeps it equal to LLM_CIRCUIT_BREAKER_MAX_FAILURES unless
+  /// LLM_CIRCUIT_BREAKER_MINIMUM_CALLS is set.
+  int minimum_calls = 5;
+  /// Each reopen without an intervening close multiplies the open duration by this (≥ 1)…
+  double reset_timeout_multiplier = 1.0;
+  /// …up to this.
+  std::chrono::milliseconds max_reset_timeout = std::chrono::minutes(5);
+  /// Record one outcome per call (seed) or per HTTP attempt.
+  RecordMode record = RecordMode::kPerCall;
+};
+
+/// Retry throttling as in gRPC: a retry is allowed only while the bucket holds more than half
+/// of `max_tokens`; a retryable failure costs one token, a success earns `token_ratio`.
+struct RetryBudgetConfig {
+  bool enabled = true;
+  int max_tokens = 10;
+  double token_ratio = 0.1;
+};
+
+/// Everything HttpLlmClient needs. Seed fields keep the seed's names and defaults; the rest are
+/// the additions of DESIGN.md §4. `DefaultConfig()` returns this as default-constructed.
+struct Config {
+  /// Where the LLM proxy (or OpenAI-compatible server) listens; http:// or https://.
+  std::string base_url = "http://127.0.0.1:8080";
+  /// Sent as `Authorization: Bearer …` when non-empty; never logged, never in an error.
+  std::string api_key;
+  std::string model = "openai/gpt-4o";
+  /// Per HTTP attempt.
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  /// Retries after the first attempt (so at most max_retries + 1 requests per call).
+  int max_retries = 3;
+  /// Delay before the first retry…
+  std::chrono::milliseconds retry_delay = std::chrono::seconds(1);
+  /// …multiplied by this for each further retry…
+  double retry_backoff = 2.0;
+  /// …capped at this, before jitter.
+  std::chrono::milliseconds max_retry_delay = std::chrono::seconds(10);
+  /// Fraction of each delay taken off at random (0: none, 1: full jitter).
+  double jitter = 0.25;
+  /// A server's Retry-After above this ends the retries instead of waiting.
+  std::chrono::milliseconds max_retry_after = std::chrono::seconds(60);
+  /// Bound on a whole call: every attempt and every sleep.
+  std::chrono::milliseconds call_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
+  RetryBudgetConfig retry_budget;
+  Protocol protocol = Protocol::kProxy;
+  bool enable_metrics = true;
+  /// Larger response bodies are cut off and the attempt fails as kInvalidResponse.
+  std::size_t max_response_bytes = 1024 * 1024;
+  /// Verify the server's TLS certificate and host name.
+  bool tls_verify = true;
+  /// CA bundle for TLS verification; empty: the system's.
+  std::string ca_file;
+  /// Sent with every request, after the standard headers.
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+  /// The classification instructions; empty: the built-in prompt.
+  std::string prompt;
+  CircuitBreakerConfig circuit_breaker;
+};
+
+/// The defaults of the seed's `DefaultConfig()` (with a loopback base_url).
+inline Config DefaultConfig() { return Config{}; }
+
+namespace detail {
+
+inline std::string MillisText(std::chrono::milliseconds d) {
+  return std::to_string(d.count()) + "ms";
+}
+
+// RFC 9110 token characters, the only ones allowed in a header name.
+constexpr bool IsTokenChar(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+constexpr bool HasControlChar(std::string_view s) noexcept {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// Collects "field: rule" problems, separated by "; ".
+class Problems {
+ public:
+  explicit Problems(std::string prefix = {}) : prefix_(std::move(prefix)) {}
+  void Fail(std::string_view field, const std::string& rule) {
+    if (!text_.empty()) text_ += "; ";
+    text_ += prefix_;
+    text_.append(field);
+    text_ += ": ";
+    text_ += rule;
+  }
+  void Positive(std::string_view field, std::chrono::milliseconds d) {
+    if (d <= std::chrono::milliseconds::zero()) Fail(field, "must be > 0, got " + MillisText(d));
+  }
+  void NonNegative(std::string_view field, std::chrono::milliseconds d) {
+    if (d < std::chrono::milliseconds::zero()) Fail(field, "must be >= 0, got " + MillisText(d));
+  }
+  void AtLeast(std::string_view field, long long value, long long min) {
+    if (value < min) Fail(field, "must be >= " + std::to_string(min) + ", got " + std::to_string(value));
+  }
+  void Append(const Problems& other) {
+    if (other.text_.empty()) return;
+    if (!text_.empty()) text_ += "; ";
+    text_ += other.text_;
+  }
+  Result<void> ToResult() && {
+    if (text_.empty()) return {};
+    return Error{ErrorCode::kInvalidConfig, std::move(text_)};
+  }
+
+ private:
+  std::string prefix_;
+  std::string text_;
+};
+
+inline Problems CheckCircuitBreaker(const CircuitBreakerConfig& cb, std::string prefix) {
+  Problems p(std::move(prefix));
+  p.AtLeast("max_failures", cb.max_failures, 1);
+  p.Positive("reset_timeout", cb.reset_timeout);
+  if (!(cb.failure_threshold > 0.0 && cb.failure_threshold <= 1.0)) {
+    p.Fail("failure_threshold", "must be in (0, 1], got " + std::to_string(cb.failure_threshold));
+  }
+  p.Positive("time_window", cb.time_window);
+  p.Positive("slow_call_duration", cb.slow_call_duration);
+  p.AtLeast("half_open_max_calls", cb.half_open_max_calls, 1);
+  p.AtLeast("minimum_calls", cb.minimum_calls, 1);
+  if (!(cb.reset_timeout_multiplier >= 1.0 && cb.reset_timeout_multiplier <= 1000.0)) {
+    p.Fail("reset_timeout_multiplier",
+           "must be in [1, 1000], got " + std::to_string(cb.reset_timeout_multiplier));
+  }
+  if (cb.max_reset_timeout < cb.reset_timeout) {
+    p.Fail("max_reset_timeout", "must be >= reset_timeout (" + MillisText(cb.reset_timeout) +
+                                    "), got " + MillisText(cb.max_reset_timeout));
+  }
+  return p;
+}
+
+}  // namespace detail
+
+/// Checks every field of a CircuitBreakerConfig. On failure the error is kInvalidConfig and its
+/// message names each field broken and the rule ("failure_threshold: must be in (0, 1], got
+/// 1.5"), separated by "; ".
+///
+/// Thread-safe; pure.
+inline Result<void> Validate(const CircuitBreakerConfig& config) {
+  return detail::CheckCircuitBreaker(config, "").ToResult();
+}
+
+/// Checks every field. On failure the error is kInvalidConfig and its message names each field
+/// broken and the rule ("timeout: must be > 0, got 0ms"; breaker fields as
+/// "circuit_breaker.failure_threshold: …"), separated by "; ". Secrets (api_key, extra header
+/// values) are never quoted.
+///
+/// Thread-safe; pure.
+inline Result<void> Validate(const Config& config) {
+  detail::Problems p;
+  const std::string_view url = config.base_url;
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    p.Fail("base_url", "must start with http:// or https://");
+  } else if (url.size() == (url[4] == 's' ? 8u : 7u)) {
+    p.Fail("base_url", "has no host");
+  } else if (detail::HasControlChar(url) || url.find(' ') != std::string_view::npos) {
+    p.Fail("base_url", "must not contain spaces or control characters");
+  }
+  if (detail::HasControlChar(config.api_key)) {
+    p.Fail("api_key", "must not contain control characters");
+  }
+  if (config.model.empty()) p.Fail("model", "must not be empty");
+  if (detail::HasControlChar(config.model)) p.Fail("model", "must not contain control characters");
+  p.Positive("timeout", config.timeout);
+  if (config.max_retries < 0 || config.max_retries > 100) {
+    p.Fail("max_retries", "must be in 0..100, got " + std::to_string(config.max_retries));
+  }
+  p.NonNegative("retry_delay", config.retry_delay);
+  if (!(config.retry_backoff >= 1.0 && config.retry_backoff <= 100.0)) {
+    p.Fail("retry_backoff", "must be in [1, 100], got " + std::to_string(config.retry_backoff));
+  }
+  p.NonNegative("max_retry_delay", config.max_retry_delay);
+  if (!(config.jitter >= 0.0 && config.jitter <= 1.0)) {
+    p.Fail("jitter", "must be in [0, 1], got " + std::to_string(config.jitter));
+  }
+  p.NonNegative("max_retry_after", config.max_retry_after);
+  p.Positive("call_timeout", config.call_timeout);
+  p.Positive("connect_timeout", config.connect_timeout);
+  p.AtLeast("retry_budget.max_tokens", config.retry_budget.max_tokens, 1);
+  if (!(config.retry_budget.token_ratio > 0.0 && config.retry_budget.token_ratio <= 1000.0)) {
+    p.Fail("retry_budget.token_ratio",
+           "must be in (0, 1000], got " + std::to_string(config.retry_budget.token_ratio));
+  }
+  if (config.max_response_bytes < 64 || config.max_response_bytes > (std::size_t{1} << 30)) {
+    p.Fail("max_response_bytes",
+           "must be in 64..1073741824, got " + std::to_string(config.max_response_bytes));
+  }
+  for (std::size_t i = 0; i < config.extra_headers.size(); ++i) {
+    const auto& [name, value] = config.extra_headers[i];
+    const std::string field = "extra_headers[" + std::to_string(i) + "]";
+    bool token = !name.empty();
+    for (char c : name) token = token && detail::IsTokenChar(c);
+    if (!token) p.Fail(field, "header name must be a non-empty RFC 9110 token");
+    if (detail::HasControlChar(value)) {
+      p.Fail(field, "header value must not contain control characters");
+    }
+  }
+  p.Append(detail::CheckCircuitBreaker(config.circuit_breaker, "circuit_breaker."));
+  return std::move(p).ToResult();
+}
+
+}  // namespace alertllm

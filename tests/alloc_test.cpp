@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "alertllm/alert.hpp"
+#include <gtest/gtest.h>

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// A project that consumes an installed alertllm through find_package(alertllm CONFIG).
+#include <alertllm/alert.hpp>
+#include <alertllm/config.hpp>
+#include <alertllm/env.hpp>
+#include <alertllm/errors.hpp>
+#include <alertllm/version.hpp>
+#include <alertllm/webhook.hpp>
+
+#include <cstdio>
+
+int main() {
+  auto config = alertllm::ConfigFromEnv([](std::string_view) { return std::optional<std::string>(); });
+  if (!config || !alertllm::Validate(*config)) return 1;
+  auto alerts = alertllm::ParseAlertmanagerWebhook(
+      R"({"version":"4","alerts":[{"status":"firing","labels":{"alertname":"Up"},)"
+      R"("startsAt":"2026-11-26T05:14:26.134Z","endsAt":"0001-01-01T00:00:00Z"}]})");
+  if (!alerts || alerts->size() != 1) return 2;
+  if ((*alerts)[0].fingerprint != alertllm::Fingerprint({{"alertname", "Up"}})) return 3;
+  std::printf("alertllm %s: %s\n", ALERTLLM_VERSION, (*alerts)[0].fingerprint.c_str());
+  return 0;
+}
