@@ -1,3 +1,278 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "alertllm/alert.hpp"
+#include "alertllm/config.hpp"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace alertllm {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string ValidationMessage(const Config& config) {
+  const Result<void> r = Validate(config);
+  if (r) return "";
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidConfig);
+  return r.error().message;
+}
+
+TEST(DefaultConfigTest, HasTheSeedDefaults) {
+  const Config c = DefaultConfig();
+  EXPECT_EQ(c.model, "openai/gpt-4o");
+  EXPECT_EQ(c.timeout, seconds(30));
+  EXPECT_EQ(c.max_retries, 3);
+  EXPECT_EQ(c.retry_delay, seconds(1));
+  EXPECT_EQ(c.retry_backoff, 2.0);
+  EXPECT_TRUE(c.enable_metrics);
+  EXPECT_TRUE(c.api_key.empty());
+}
+
+TEST(DefaultConfigTest, HasTheSeedCircuitBreakerDefaults) {
+  const CircuitBreakerConfig cb = DefaultConfig().circuit_breaker;
+  EXPECT_EQ(cb.max_failures, 5);
+  EXPECT_EQ(cb.reset_timeout, seconds(30));
+  EXPECT_EQ(cb.failure_threshold, 0.5);
+  EXPECT_EQ(cb.time_window, seconds(60));
+  EXPECT_EQ(cb.slow_call_duration, seconds(3));
+  EXPECT_EQ(cb.half_open_max_calls, 1);
+  EXPECT_TRUE(cb.enabled);
+}
+
+TEST(DefaultConfigTest, HasTheDesignAdditions) {
+  const Config c = DefaultConfig();
+  EXPECT_EQ(c.max_retry_delay, seconds(10));
+  EXPECT_EQ(c.jitter, 0.25);
+  EXPECT_EQ(c.max_retry_after, seconds(60));
+  EXPECT_EQ(c.call_timeout, seconds(60));
+  EXPECT_EQ(c.connect_timeout, seconds(5));
+  EXPECT_TRUE(c.retry_budget.enabled);
+  EXPECT_EQ(c.retry_budget.max_tokens, 10);
+  EXPECT_EQ(c.retry_budget.token_ratio, 0.1);
+  EXPECT_EQ(c.protocol, Protocol::kProxy);
+  EXPECT_EQ(c.max_response_bytes, 1024u * 1024u);
+  EXPECT_TRUE(c.tls_verify);
+  EXPECT_TRUE(c.ca_file.empty());
+  EXPECT_TRUE(c.extra_headers.empty());
+  EXPECT_TRUE(c.prompt.empty());
+  EXPECT_EQ(c.circuit_breaker.minimum_calls, c.circuit_breaker.max_failures);
+  EXPECT_EQ(c.circuit_breaker.reset_timeout_multiplier, 1.0);
+  EXPECT_EQ(c.circuit_breaker.max_reset_timeout, minutes(5));
+  EXPECT_EQ(c.circuit_breaker.record, RecordMode::kPerCall);
+}
+
+TEST(DefaultConfigTest, BaseUrlIsLoopback) {
+  EXPECT_EQ(DefaultConfig().base_url, "http://127.0.0.1:8080");
+}
+
+TEST(DefaultConfigTest, IsValid) { EXPECT_EQ(ValidationMessage(DefaultConfig()), ""); }
+
+TEST(EnumToStringTest, NamesProtocolsAndRecordModes) {
+  EXPECT_EQ(ToString(Protocol::kProxy), "proxy");
+  EXPECT_EQ(ToString(Protocol::kOpenAI), "openai");
+  EXPECT_EQ(ToString(RecordMode::kPerCall), "per_call");
+  EXPECT_EQ(ToString(RecordMode::kPerAttempt), "per_attempt");
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithoutScheme) {
+  Config c;
+  c.base_url = "127.0.0.1:8080";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: must start with http:// or https://"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithoutHost) {
+  Config c;
+  c.base_url = "https://";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: has no host"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithControlCharacters) {
+  Config c;
+  c.base_url = "http://127.0.0.1/\r\nX: y";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url"));
+}
+
+TEST(ValidateTest, AcceptsHttpsBaseUrl) {
+  Config c;
+  c.base_url = "https://llm-proxy.example.com";
+  EXPECT_EQ(ValidationMessage(c), "");
+}
+
+TEST(ValidateTest, RejectsNonPositiveTimeout) {
+  Config c;
+  c.timeout = milliseconds(0);
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("timeout: must be > 0, got 0ms"));
+}
+
+TEST(ValidateTest, RejectsNegativeMaxRetries) {
+  Config c;
+  c.max_retries = -1;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("max_retries: must be in 0..100, got -1"));
+}
+
+TEST(ValidateTest, RejectsBackoffBelowOne) {
+  Config c;
+  c.retry_backoff = 0.5;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("retry_backoff: must be in [1, 100]"));
+}
+
+TEST(ValidateTest, RejectsNanValues) {
+  Config c;
+  c.jitter = std::numeric_limits<double>::quiet_NaN();
+  c.circuit_breaker.failure_threshold = std::numeric_limits<double>::quiet_NaN();
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("jitter"));
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.failure_threshold"));
+}
+
+TEST(ValidateTest, RejectsJitterAboveOne) {
+  Config c;
+  c.jitter = 1.5;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("jitter: must be in [0, 1], got 1.5"));
+}
+
+TEST(ValidateTest, AcceptsFullJitterAndNoRetries) {
+  Config c;
+  c.jitter = 1.0;
+  c.max_retries = 0;
+  c.retry_delay = milliseconds(0);
+  EXPECT_EQ(ValidationMessage(c), "");
+}
+
+TEST(ValidateTest, RejectsNegativeDelays) {
+  Config c;
+  c.retry_delay = milliseconds(-1);
+  c.max_retry_delay = milliseconds(-1);
+  c.max_retry_after = milliseconds(-1);
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("retry_delay: must be >= 0, got -1ms"));
+  EXPECT_THAT(m, HasSubstr("max_retry_delay: must be >= 0"));
+  EXPECT_THAT(m, HasSubstr("max_retry_after: must be >= 0"));
+}
+
+TEST(ValidateTest, RejectsNonPositiveCallAndConnectTimeouts) {
+  Config c;
+  c.call_timeout = milliseconds(0);
+  c.connect_timeout = milliseconds(-5);
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("call_timeout: must be > 0"));
+  EXPECT_THAT(m, HasSubstr("connect_timeout: must be > 0, got -5ms"));
+}
+
+TEST(ValidateTest, RejectsBadRetryBudget) {
+  Config c;
+  c.retry_budget.max_tokens = 0;
+  c.retry_budget.token_ratio = 0.0;
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("retry_budget.max_tokens: must be >= 1, got 0"));
+  EXPECT_THAT(m, HasSubstr("retry_budget.token_ratio"));
+}
+
+TEST(ValidateTest, RejectsTinyAndHugeResponseLimits) {
+  Config c;
+  c.max_response_bytes = 0;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("max_response_bytes"));
+  c.max_response_bytes = std::size_t{2} << 30;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("max_response_bytes"));
+}
+
+TEST(ValidateTest, RejectsEmptyModel) {
+  Config c;
+  c.model.clear();
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("model: must not be empty"));
+}
+
+TEST(ValidateTest, RejectsApiKeyWithControlCharacterWithoutQuotingIt) {
+  Config c;
+  c.api_key = "sk-secret-value\n";
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("api_key: must not contain control characters"));
+  EXPECT_THAT(m, Not(HasSubstr("sk-secret")));
+}
+
+TEST(ValidateTest, RejectsBadExtraHeadersWithoutQuotingValues) {
+  Config c;
+  c.extra_headers = {{"X-Good", "ok"}, {"Bad Name", "v"}, {"X-Token", "secret-token\r\nInjected: 1"}};
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("extra_headers[1]: header name must be a non-empty RFC 9110 token"));
+  EXPECT_THAT(m, HasSubstr("extra_headers[2]: header value must not contain control characters"));
+  EXPECT_THAT(m, Not(HasSubstr("extra_headers[0]")));
+  EXPECT_THAT(m, Not(HasSubstr("secret-token")));
+}
+
+TEST(ValidateTest, ReportsEveryProblemAtOnce) {
+  Config c;
+  c.timeout = milliseconds(0);
+  c.max_retries = -3;
+  c.circuit_breaker.max_failures = 0;
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("timeout:"));
+  EXPECT_THAT(m, HasSubstr("; max_retries:"));
+  EXPECT_THAT(m, HasSubstr("; circuit_breaker.max_failures: must be >= 1, got 0"));
+}
+
+TEST(ValidateTest, RejectsFailureThresholdOutsideZeroToOne) {
+  for (double bad : {0.0, -0.1, 1.5}) {
+    Config c;
+    c.circuit_breaker.failure_threshold = bad;
+    EXPECT_THAT(ValidationMessage(c), HasSubstr("circuit_breaker.failure_threshold: must be in (0, 1]"))
+        << bad;
+  }
+  Config c;
+  c.circuit_breaker.failure_threshold = 1.0;
+  EXPECT_EQ(ValidationMessage(c), "");
+}
+
+TEST(ValidateTest, RejectsNonPositiveBreakerDurations) {
+  Config c;
+  c.circuit_breaker.reset_timeout = milliseconds(0);
+  c.circuit_breaker.time_window = milliseconds(0);
+  c.circuit_breaker.slow_call_duration = milliseconds(0);
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.reset_timeout: must be > 0"));
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.time_window: must be > 0"));
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.slow_call_duration: must be > 0"));
+}
+
+TEST(ValidateTest, RejectsZeroProbesAndZeroMinimumCalls) {
+  Config c;
+  c.circuit_breaker.half_open_max_calls = 0;
+  c.circuit_breaker.minimum_calls = 0;
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.half_open_max_calls: must be >= 1, got 0"));
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.minimum_calls: must be >= 1, got 0"));
+}
+
+TEST(ValidateTest, RejectsMultiplierBelowOne) {
+  Config c;
+  c.circuit_breaker.reset_timeout_multiplier = 0.9;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("circuit_breaker.reset_timeout_multiplier"));
+}
+
+TEST(ValidateTest, RejectsMaxResetTimeoutBelowResetTimeout) {
+  Config c;
+  c.circuit_breaker.reset_timeout = seconds(60);
+  c.circuit_breaker.max_reset_timeout = seconds(30);
+  EXPECT_THAT(ValidationMessage(c),
+              HasSubstr("circuit_breaker.max_reset_timeout: must be >= reset_timeout (60000ms), "
+                        "got 30000ms"));
+}
+
+TEST(ValidateCircuitBreakerTest, NamesFieldsWithoutPrefix) {
+  CircuitBreakerConfig cb;
+  EXPECT_TRUE(Validate(cb));
+  cb.half_open_max_calls = 0;
+  const Result<void> r = Validate(cb);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(r.error().message, "half_open_max_calls: must be >= 1, got 0");
+}
+
+}  // namespace
+}  // namespace alertllm

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, then configures, builds and runs every
+# test (all ctest labels) in the dev preset with -Werror, repeats the unit tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and fuzzes the webhook parser for 30 s.
+# Exits non-zero on the first failure.
+#
+# Environment: ALERTLLM_FUZZ_SECONDS (default 30), ALERTLLM_JOBS (default: nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${ALERTLLM_JOBS:-$(nproc)}
+fuzz_seconds=${ALERTLLM_FUZZ_SECONDS:-30}
+export ALERTLLM_WERROR=ON
+export CTEST_OUTPUT_ON_FAILURE=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+scripts/deps.sh
+
+step "dev: configure, build, test (all labels)"
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs"
+
+step "asan: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs" --target alertllm_unit_tests alertllm_alloc_tests alertllm_core_only_test
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --preset asan -j "$jobs"
+
+step "fuzz: webhook parser for ${fuzz_seconds}s (clang-16 libFuzzer + ASan/UBSan)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+corpus=build/fuzz/corpus/webhook
+mkdir -p "$corpus"
+cp tests/data/alertmanager_webhook_*.json "$corpus/"
+build/fuzz/fuzz/alertllm_webhook_fuzz -max_total_time="$fuzz_seconds" -timeout=10 \
+  -rss_limit_mb=2048 -dict=fuzz/webhook.dict -print_final_stats=1 "$corpus" \
+  > build/fuzz/webhook_fuzz.log 2>&1 || { tail -n 60 build/fuzz/webhook_fuzz.log; exit 1; }
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' build/fuzz/webhook_fuzz.log || true
+echo "fuzz: no crash in ${fuzz_seconds}s"
+
+step "all tests passed"
