@@ -206,6 +206,32 @@ TEST(ValidateTest, RejectsBadExtraHeadersWithoutQuotingValues) {
   EXPECT_THAT(m, Not(HasSubstr("secret-token")));
 }
 
+TEST(ValidateTest, RejectsReservedExtraHeaders) {
+  Config c;
+  c.extra_headers = {{"content-length", "5"}, {"Host", "evil"}, {"X-Tenant", "a"}};
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("extra_headers[0]: header content-length is set by alertllm"));
+  EXPECT_THAT(m, HasSubstr("extra_headers[1]: header Host is set by alertllm"));
+  EXPECT_THAT(m, Not(HasSubstr("extra_headers[2]")));
+}
+
+TEST(ValidateTest, RejectsAuthorizationHeaderOnlyWhenApiKeyIsSet) {
+  Config c;
+  c.extra_headers = {{"Authorization", "Basic abc"}};
+  EXPECT_EQ(ValidationMessage(c), "");
+  c.api_key = "sk-1";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("extra_headers[0]: header Authorization conflicts with api_key"));
+}
+
+TEST(ValidateTest, PrintsNumbersInShortestForm) {
+  Config c;
+  c.retry_budget.token_ratio = 1e-9 * -1;
+  c.retry_backoff = 0.25;
+  const std::string m = ValidationMessage(c);
+  EXPECT_THAT(m, HasSubstr("got -1e-09"));
+  EXPECT_THAT(m, HasSubstr("retry_backoff: must be in [1, 100], got 0.25"));
+}
+
 TEST(ValidateTest, ReportsEveryProblemAtOnce) {
   Config c;
   c.timeout = milliseconds(0);
@@ -260,8 +286,8 @@ TEST(ValidateTest, RejectsMaxResetTimeoutBelowResetTimeout) {
   c.circuit_breaker.reset_timeout = seconds(60);
   c.circuit_breaker.max_reset_timeout = seconds(30);
   EXPECT_THAT(ValidationMessage(c),
-              HasSubstr("circuit_breaker.max_reset_timeout: must be >= reset_timeout (60000ms), "
-                        "got 30000ms"));
+              HasSubstr("circuit_breaker.max_reset_timeout: must be >= reset_timeout (60s), "
+                        "got 30s"));
 }
 
 TEST(ValidateCircuitBreakerTest, NamesFieldsWithoutPrefix) {

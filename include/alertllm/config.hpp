@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -117,7 +119,16 @@ inline Config DefaultConfig() { return Config{}; }
 namespace detail {
 
 inline std::string MillisText(std::chrono::milliseconds d) {
+  if (d.count() != 0 && d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
   return std::to_string(d.count()) + "ms";
+}
+
+// Shortest text that reads back as the same double ("1.5", "1e-09"), unlike std::to_string's
+// fixed six decimals.
+inline std::string NumberText(double value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
 }
 
 // RFC 9110 token characters, the only ones allowed in a header name.
@@ -130,6 +141,28 @@ constexpr bool HasControlChar(std::string_view s) noexcept {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
+constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Headers that describe the request's framing or are set from other fields: a duplicate would
+// corrupt the request or silently override the configured value.
+constexpr bool IsReservedHeader(std::string_view name) noexcept {
+  for (std::string_view reserved : {"Host", "Content-Length", "Content-Type", "Transfer-Encoding",
+                                    "Connection", "Accept", "User-Agent", "Expect"}) {
+    if (EqualsIgnoreCase(name, reserved)) return true;
   }
   return false;
 }
@@ -174,7 +207,7 @@ inline Problems CheckCircuitBreaker(const CircuitBreakerConfig& cb, std::string 
   p.AtLeast("max_failures", cb.max_failures, 1);
   p.Positive("reset_timeout", cb.reset_timeout);
   if (!(cb.failure_threshold > 0.0 && cb.failure_threshold <= 1.0)) {
-    p.Fail("failure_threshold", "must be in (0, 1], got " + std::to_string(cb.failure_threshold));
+    p.Fail("failure_threshold", "must be in (0, 1], got " + NumberText(cb.failure_threshold));
   }
   p.Positive("time_window", cb.time_window);
   p.Positive("slow_call_duration", cb.slow_call_duration);
@@ -182,7 +215,7 @@ inline Problems CheckCircuitBreaker(const CircuitBreakerConfig& cb, std::string 
   p.AtLeast("minimum_calls", cb.minimum_calls, 1);
   if (!(cb.reset_timeout_multiplier >= 1.0 && cb.reset_timeout_multiplier <= 1000.0)) {
     p.Fail("reset_timeout_multiplier",
-           "must be in [1, 1000], got " + std::to_string(cb.reset_timeout_multiplier));
+           "must be in [1, 1000], got " + NumberText(cb.reset_timeout_multiplier));
   }
   if (cb.max_reset_timeout < cb.reset_timeout) {
     p.Fail("max_reset_timeout", "must be >= reset_timeout (" + MillisText(cb.reset_timeout) +
@@ -229,11 +262,11 @@ inline Result<void> Validate(const Config& config) {
   }
   p.NonNegative("retry_delay", config.retry_delay);
   if (!(config.retry_backoff >= 1.0 && config.retry_backoff <= 100.0)) {
-    p.Fail("retry_backoff", "must be in [1, 100], got " + std::to_string(config.retry_backoff));
+    p.Fail("retry_backoff", "must be in [1, 100], got " + detail::NumberText(config.retry_backoff));
   }
   p.NonNegative("max_retry_delay", config.max_retry_delay);
   if (!(config.jitter >= 0.0 && config.jitter <= 1.0)) {
-    p.Fail("jitter", "must be in [0, 1], got " + std::to_string(config.jitter));
+    p.Fail("jitter", "must be in [0, 1], got " + detail::NumberText(config.jitter));
   }
   p.NonNegative("max_retry_after", config.max_retry_after);
   p.Positive("call_timeout", config.call_timeout);
@@ -241,7 +274,7 @@ inline Result<void> Validate(const Config& config) {
   p.AtLeast("retry_budget.max_tokens", config.retry_budget.max_tokens, 1);
   if (!(config.retry_budget.token_ratio > 0.0 && config.retry_budget.token_ratio <= 1000.0)) {
     p.Fail("retry_budget.token_ratio",
-           "must be in (0, 1000], got " + std::to_string(config.retry_budget.token_ratio));
+           "must be in (0, 1000], got " + detail::NumberText(config.retry_budget.token_ratio));
   }
   if (config.max_response_bytes < 64 || config.max_response_bytes > (std::size_t{1} << 30)) {
     p.Fail("max_response_bytes",
@@ -253,6 +286,12 @@ inline Result<void> Validate(const Config& config) {
     bool token = !name.empty();
     for (char c : name) token = token && detail::IsTokenChar(c);
     if (!token) p.Fail(field, "header name must be a non-empty RFC 9110 token");
+    if (token && detail::IsReservedHeader(name)) {
+      p.Fail(field, "header " + name + " is set by alertllm and cannot be overridden");
+    }
+    if (token && !config.api_key.empty() && detail::EqualsIgnoreCase(name, "Authorization")) {
+      p.Fail(field, "header Authorization conflicts with api_key; set one of them");
+    }
     if (detail::HasControlChar(value)) {
       p.Fail(field, "header value must not contain control characters");
     }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alertllm/config.hpp"
 #include "alertllm/result.hpp"
@@ -36,6 +37,18 @@ Result<Config> ConfigFromEnv();
 
 /// As ConfigFromEnv(), reading variables through `lookup` instead of the environment.
 Result<Config> ConfigFromEnv(const EnvLookup& lookup);
+
+/// One variable ConfigFromEnv reads: its name, its default as the README shows it ("30s",
+/// "(none)") and what it sets.
+struct EnvVariable {
+  std::string_view name;
+  std::string_view default_value;
+  std::string_view meaning;
+};
+
+/// Every variable ConfigFromEnv reads, in the README's order (for `--help` texts and docs).
+/// The views point at static storage. Thread-safe.
+std::vector<EnvVariable> EnvVariables();
 
 /// Parses a Go duration string (`time.ParseDuration`): an optional sign, then one or more
 /// decimal numbers each with a unit of ns, us (µs, μs), ms, s, m or h — "300ms", "-1.5h",
