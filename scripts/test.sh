@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then configures, builds and runs every
 # test (all ctest labels) in the dev preset with -Werror, repeats the unit tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and fuzzes the webhook parser for 30 s.
+# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and fuzzes the
+# webhook parser for 30 s.
 # Exits non-zero on the first failure.
 #
 # Environment: ALERTLLM_FUZZ_SECONDS (default 30), ALERTLLM_JOBS (default: nproc).
@@ -12,6 +13,9 @@ jobs=${ALERTLLM_JOBS:-$(nproc)}
 fuzz_seconds=${ALERTLLM_FUZZ_SECONDS:-30}
 export ALERTLLM_WERROR=ON
 export CTEST_OUTPUT_ON_FAILURE=1
+
+# Everything the ctest label `unit` runs.
+unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests alertllm_core_only_test)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -25,9 +29,15 @@ ctest --preset dev -j "$jobs"
 
 step "asan: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target alertllm_unit_tests alertllm_alloc_tests alertllm_core_only_test
+cmake --build --preset asan -j "$jobs" --target "${unit_targets[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -j "$jobs"
+
+step "tsan: unit and stress tests under ThreadSanitizer"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target "${unit_targets[@]}"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --preset tsan -j "$jobs"
 
 step "fuzz: webhook parser for ${fuzz_seconds}s (clang-16 libFuzzer + ASan/UBSan)"
 cmake --preset fuzz >/dev/null

@@ -17,7 +17,8 @@ using OptionalTime = std::optional<std::chrono::system_clock::time_point>;
 
 /// Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z|±hh:mm" (0–9 fraction digits; 't', 'z' accepted in
 /// lower case, as RFC 3339 allows). Validates calendar ranges (leap years included) and
-/// rejects times outside what system_clock::time_point holds (years 1678..2261).
+/// rejects instants outside what a nanosecond system_clock::time_point holds
+/// (1677-09-21T00:12:43.145224192Z .. 2262-04-11T23:47:16.854775807Z).
 /// Errors: kInvalidRequest, message without the field name (the caller prefixes it).
 Result<OptionalTime> ParseRfc3339(std::string_view text);
 

@@ -1,1 +1,281 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "alertllm/webhook.hpp"
+
+#include <cstddef>
+#include <map>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rfc3339.hpp"
+
+namespace alertllm {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxQuotedBytes = 64;
+constexpr std::size_t kMaxReasonBytes = 128;
+
+// At most `max_bytes` of untrusted text, cut on a UTF-8 character boundary so that a message
+// built from valid UTF-8 stays valid; control bytes become '?' so that a message cannot forge
+// log lines.
+std::string Clip(std::string_view text, std::size_t max_bytes = kMaxQuotedBytes) {
+  std::size_t length = text.size() < max_bytes ? text.size() : max_bytes;
+  if (length < text.size()) {
+    while (length > 0 && (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80) --length;
+  }
+  std::string out;
+  out.reserve(length + 3);
+  for (char c : text.substr(0, length)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte == 0x7f ? '?' : c;
+  }
+  if (length < text.size()) out += "...";
+  return out;
+}
+
+std::string Quote(std::string_view text) { return "'" + Clip(text) + "'"; }
+
+// A wrong value as a message shows it: strings quoted, anything else by its JSON type.
+std::string Describe(const Json& value) {
+  if (value.is_string()) return Quote(value.get_ref<const std::string&>());
+  return value.type_name();
+}
+
+std::string Path(std::size_t index, std::string_view field) {
+  std::string path = "alerts[" + std::to_string(index) + "]";
+  if (!field.empty()) {
+    path += '.';
+    path += field;
+  }
+  return path;
+}
+
+Error Invalid(std::string message) { return Error{ErrorCode::kInvalidRequest, std::move(message)}; }
+
+// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, column 9:
+// syntax error while parsing value - invalid literal; last read: '<raw input>'". Only the
+// reason is worth showing; the raw bytes may be anything.
+std::string ShortReason(std::string_view what) {
+  if (const auto bracket = what.find("] "); bracket != std::string_view::npos) {
+    what.remove_prefix(bracket + 2);
+  }
+  if (what.substr(0, 11) == "parse error") {
+    if (const auto colon = what.find(": "); colon != std::string_view::npos) {
+      what.remove_prefix(colon + 2);
+    }
+  }
+  if (const auto last_read = what.find("; last read"); last_read != std::string_view::npos) {
+    what = what.substr(0, last_read);
+  }
+  return Clip(what, kMaxReasonBytes);
+}
+
+// Runs before nlohmann sees the body. nlohmann parses without recursion, but copying,
+// comparing or dumping its tree recurses once per level, so no tree deeper than the limit is
+// ever built. Raw NUL bytes are rejected here because nlohmann takes one for the end of the
+// input and would silently ignore whatever follows it.
+std::optional<Error> CheckStructure(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\0') {
+      return Invalid("malformed JSON at byte " + std::to_string(i + 1) + ": NUL byte");
+    }
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        return Invalid("JSON nested deeper than " + std::to_string(kMaxDepth) + " levels at byte " +
+                       std::to_string(i + 1));
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+// Moves the string values of the object `value` into `out`, which must be empty.
+std::optional<Error> ReadStringMap(Json& value, std::size_t index, std::string_view field,
+                                   std::map<std::string, std::string>& out) {
+  if (!value.is_object()) {
+    return Invalid(Path(index, field) + ": must be an object, got " + value.type_name());
+  }
+  for (auto& [name, item] : value.get_ref<Json::object_t&>()) {
+    if (!item.is_string()) {
+      return Invalid(Path(index, field) + "." + Clip(name) + ": must be a string, got " +
+                     item.type_name());
+    }
+    // nlohmann's object is a std::map with the same ordering, so every insert is at the end.
+    out.emplace_hint(out.end(), name, std::move(item.get_ref<std::string&>()));
+  }
+  return std::nullopt;
+}
+
+// The member `name` of `object`, or nullptr when it is missing or null: Go's encoding/json,
+// which Alertmanager's own receivers use, treats null as absent too.
+Json* FindMember(Json::object_t& object, const char* name) {
+  const auto it = object.find(name);
+  if (it == object.end() || it->second.is_null()) return nullptr;
+  return &it->second;
+}
+
+std::optional<Error> ReadTime(Json& value, std::size_t index, std::string_view field,
+                              internal::OptionalTime& out) {
+  if (!value.is_string()) {
+    return Invalid(Path(index, field) + ": must be a string, got " + value.type_name());
+  }
+  auto parsed = internal::ParseRfc3339(value.get_ref<const std::string&>());
+  if (!parsed) return Invalid(Path(index, field) + ": " + parsed.error().message);
+  out = *parsed;
+  return std::nullopt;
+}
+
+std::optional<Error> ReadAlert(Json& value, std::size_t index, Alert& alert) {
+  if (!value.is_object()) {
+    return Invalid(Path(index, {}) + ": must be an object, got " + value.type_name());
+  }
+  auto& object = value.get_ref<Json::object_t&>();
+
+  Json* status = FindMember(object, "status");
+  if (status == nullptr) return Invalid(Path(index, "status") + ": missing");
+  if (!status->is_string()) {
+    return Invalid(Path(index, "status") + ": must be a string, got " + status->type_name());
+  }
+  auto parsed_status = ParseAlertStatus(status->get_ref<const std::string&>());
+  if (!parsed_status) {
+    return Invalid(Path(index, "status") + ": " + Describe(*status) +
+                   " is not \"firing\" or \"resolved\"");
+  }
+  alert.status = *parsed_status;
+
+  Json* labels = FindMember(object, "labels");
+  if (labels == nullptr) return Invalid(Path(index, "labels") + ": missing");
+  if (auto error = ReadStringMap(*labels, index, "labels", alert.labels)) return error;
+
+  if (Json* annotations = FindMember(object, "annotations")) {
+    if (auto error = ReadStringMap(*annotations, index, "annotations", alert.annotations)) {
+      return error;
+    }
+  }
+
+  Json* starts_at = FindMember(object, "startsAt");
+  if (starts_at == nullptr) return Invalid(Path(index, "startsAt") + ": missing");
+  internal::OptionalTime start;
+  if (auto error = ReadTime(*starts_at, index, "startsAt", start)) return error;
+  // A start is never unknown: Alertmanager replaces a zero startsAt with the time it received
+  // the alert.
+  if (!start) return Invalid(Path(index, "startsAt") + ": the zero time is not a start time");
+  alert.starts_at = *start;
+
+  if (Json* ends_at = FindMember(object, "endsAt")) {
+    if (auto error = ReadTime(*ends_at, index, "endsAt", alert.ends_at)) return error;
+  }
+
+  if (Json* url = FindMember(object, "generatorURL")) {
+    if (!url->is_string()) {
+      return Invalid(Path(index, "generatorURL") + ": must be a string, got " + url->type_name());
+    }
+    alert.generator_url = std::move(url->get_ref<std::string&>());
+  }
+
+  if (Json* fingerprint = FindMember(object, "fingerprint")) {
+    if (!fingerprint->is_string()) {
+      return Invalid(Path(index, "fingerprint") + ": must be a string, got " +
+                     fingerprint->type_name());
+    }
+    alert.fingerprint = std::move(fingerprint->get_ref<std::string&>());
+  }
+  if (alert.fingerprint.empty()) alert.fingerprint = Fingerprint(alert.labels);
+
+  if (const auto name = alert.labels.find("alertname"); name != alert.labels.end()) {
+    alert.alert_name = name->second;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<Alert>> ReadEnvelope(Json& root) {
+  if (!root.is_object()) {
+    return Invalid(std::string("webhook body: must be a JSON object, got ") + root.type_name());
+  }
+  auto& envelope = root.get_ref<Json::object_t&>();
+
+  if (const auto version = envelope.find("version"); version != envelope.end()) {
+    if (!version->second.is_string() || version->second.get_ref<const std::string&>() != "4") {
+      return Invalid("version: must be \"4\", got " + Describe(version->second));
+    }
+  }
+
+  const auto alerts_member = envelope.find("alerts");
+  if (alerts_member == envelope.end()) return Invalid("alerts: missing");
+  if (!alerts_member->second.is_array()) {
+    return Invalid(std::string("alerts: must be an array, got ") +
+                   alerts_member->second.type_name());
+  }
+  auto& items = alerts_member->second.get_ref<Json::array_t&>();
+
+  std::vector<Alert> alerts;
+  alerts.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto error = ReadAlert(items[i], i, alerts.emplace_back())) return std::move(*error);
+  }
+  return alerts;
+}
+
+Result<std::vector<Alert>> Parse(std::string_view body, std::size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    return Invalid("webhook body is " + std::to_string(body.size()) + " bytes, over the limit of " +
+                   std::to_string(max_bytes));
+  }
+  if (body.empty()) return Invalid("webhook body is empty");
+  if (auto error = CheckStructure(body)) return std::move(*error);
+
+  Json root;
+  try {
+    root = Json::parse(body.data(), body.data() + body.size());
+  } catch (const Json::parse_error& e) {
+    return Invalid("malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                   ShortReason(e.what()));
+  } catch (const Json::exception& e) {
+    // For instance out_of_range 406, a number too large for a double.
+    return Invalid("malformed JSON: " + ShortReason(e.what()));
+  }
+  return ReadEnvelope(root);
+}
+
+}  // namespace
+
+Result<std::vector<Alert>> ParseAlertmanagerWebhook(std::string_view body) {
+  return ParseAlertmanagerWebhook(body, kDefaultMaxWebhookBytes);
+}
+
+Result<std::vector<Alert>> ParseAlertmanagerWebhook(std::string_view body, std::size_t max_bytes) {
+  try {
+    return Parse(body, max_bytes);
+  } catch (const std::bad_alloc&) {
+    // Short enough for the small-string buffer, so building this error cannot throw again.
+    return Error{ErrorCode::kUnknown, "out of memory"};
+  } catch (...) {
+    return Error{ErrorCode::kUnknown, "internal error"};
+  }
+}
+
+}  // namespace alertllm

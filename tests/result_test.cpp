@@ -122,6 +122,21 @@ TEST(ErrorTest, DefaultsAreEmpty) {
   EXPECT_EQ(e.attempts, 0);
 }
 
+TEST(ResultDeathTest, ErrorOfAValueAborts) {
+  const Result<int> r = 1;
+  EXPECT_DEATH((void)r.error(), "");
+}
+
+TEST(ResultDeathTest, DereferencingAnErrorAborts) {
+  const Result<int> r = Error{ErrorCode::kTimeout};
+  EXPECT_DEATH((void)*r, "");
+}
+
+TEST(ResultDeathTest, ErrorOfASuccessfulVoidResultAborts) {
+  const Result<void> r;
+  EXPECT_DEATH((void)r.error(), "");
+}
+
 TEST(ResultTest, IsNodiscardShaped) {
   // Compile-time shape checks mirroring std::expected's members.
   static_assert(std::is_same_v<Result<int>::value_type, int>);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
@@ -121,17 +122,17 @@ class [[nodiscard]] Result {
     return std::get<0>(std::move(storage_));
   }
 
-  /// The error. Precondition: `!has_value()`.
-  Error& error() & noexcept { return *std::get_if<1>(&storage_); }
-  const Error& error() const& noexcept { return *std::get_if<1>(&storage_); }
-  Error&& error() && noexcept { return std::move(*std::get_if<1>(&storage_)); }
+  /// The error. Precondition: `!has_value()` (violating it aborts: never undefined behaviour).
+  Error& error() & noexcept { return *Checked(std::get_if<1>(&storage_)); }
+  const Error& error() const& noexcept { return *Checked(std::get_if<1>(&storage_)); }
+  Error&& error() && noexcept { return std::move(*Checked(std::get_if<1>(&storage_))); }
 
-  /// The value. Precondition: `has_value()`.
-  T& operator*() & noexcept { return *std::get_if<0>(&storage_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&storage_); }
-  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&storage_)); }
-  T* operator->() noexcept { return std::get_if<0>(&storage_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&storage_); }
+  /// The value. Precondition: `has_value()` (violating it aborts: never undefined behaviour).
+  T& operator*() & noexcept { return *Checked(std::get_if<0>(&storage_)); }
+  const T& operator*() const& noexcept { return *Checked(std::get_if<0>(&storage_)); }
+  T&& operator*() && noexcept { return std::move(*Checked(std::get_if<0>(&storage_))); }
+  T* operator->() noexcept { return Checked(std::get_if<0>(&storage_)); }
+  const T* operator->() const noexcept { return Checked(std::get_if<0>(&storage_)); }
 
   /// The value, or `fallback` converted to T if this holds an error.
   template <typename U>
@@ -144,6 +145,12 @@ class [[nodiscard]] Result {
   }
 
  private:
+  template <typename P>
+  static P* Checked(P* p) noexcept {
+    if (p == nullptr) std::abort();
+    return p;
+  }
+
   std::variant<T, Error> storage_;
 };
 
@@ -168,10 +175,16 @@ class [[nodiscard]] Result<void> {
   }
   void operator*() const noexcept {}
 
-  /// The error. Precondition: `!has_value()`.
-  Error& error() & noexcept { return *error_; }
-  const Error& error() const& noexcept { return *error_; }
-  Error&& error() && noexcept { return std::move(*error_); }
+  /// The error. Precondition: `!has_value()` (violating it aborts: never undefined behaviour).
+  Error& error() & noexcept {
+    if (!error_) std::abort();
+    return *error_;
+  }
+  const Error& error() const& noexcept {
+    if (!error_) std::abort();
+    return *error_;
+  }
+  Error&& error() && noexcept { return std::move(error()); }
 
  private:
   std::optional<Error> error_;
