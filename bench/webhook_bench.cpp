@@ -32,7 +32,7 @@ void BM_Baseline_NlohmannParse(benchmark::State& state, const char* file) {
     auto json = nlohmann::json::parse(body);
     benchmark::DoNotOptimize(json);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
 }
 
 void BM_ParseAlertmanagerWebhook(benchmark::State& state, const char* file) {
@@ -42,7 +42,7 @@ void BM_ParseAlertmanagerWebhook(benchmark::State& state, const char* file) {
     if (!alerts) state.SkipWithError("parse failed");
     benchmark::DoNotOptimize(alerts);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
 }
 
 void BM_Fingerprint(benchmark::State& state) {
