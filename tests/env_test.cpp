@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -100,6 +101,9 @@ struct VariableCase {
 };
 
 std::string LabelOf(const testing::TestParamInfo<VariableCase>& info) { return info.param.label; }
+
+// Short names in test output (and ctest's list) instead of a hex dump of the struct.
+void PrintTo(const VariableCase& c, std::ostream* os) { *os << c.name << "=" << c.value; }
 
 const std::vector<VariableCase>& SeedCases() {
   static const std::vector<VariableCase> cases = {
@@ -279,6 +283,8 @@ struct BadCase {
 };
 
 std::string BadLabelOf(const testing::TestParamInfo<BadCase>& info) { return info.param.label; }
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name << "=" << c.value; }
 
 class EnvBadValueTest : public testing::TestWithParam<BadCase> {};
 
