@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alertllm/config.hpp"
+#include "alertllm/result.hpp"
+
+// Keeps the rare paths (transitions, moving the window, notifying) out of the hot ones.
+#if defined(__GNUC__) || defined(__clang__)
+#define ALERTLLM_CB_COLD __attribute__((cold, noinline))
+#else
+#define ALERTLLM_CB_COLD
+#endif
+
+namespace alertllm {
+
+namespace detail {
+
+/// A 4-byte mutex (0 free, 1 held, 2 held with waiters; the three-state futex mutex of Drepper's
+/// "Futexes Are Tricky") on C++20 atomic wait/notify. std::mutex is 40 bytes, so the counters
+/// Record writes could not share its cache line and two threads recording handed over two lines
+/// per call; with this lock they hand over one. Blocks (no spinning) when contended.
+///
+/// Thread-safe; satisfies Lockable's lock()/unlock().
+class WordLock {
+ public:
+  void lock() noexcept {
+    std::uint32_t c = 0;
+    if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+    if (c != 2) c = state_.exchange(2, std::memory_order_acquire);
+    while (c != 0) {
+      state_.wait(2, std::memory_order_relaxed);
+      c = state_.exchange(2, std::memory_order_acquire);
+    }
+  }
+  void unlock() noexcept {
+    if (state_.exchange(0, std::memory_order_release) == 2) state_.notify_one();
+  }
+
+ private:
+  std::atomic<std::uint32_t> state_{0};
+};
+
+}  // namespace detail
+
+/// The breaker's state; the values are those of the `llm_circuit_breaker_state` gauge.
+enum class CircuitState : int {
+  kClosed = 0,    ///< Calls go through; outcomes are counted.
+  kOpen = 1,      ///< Calls are rejected until the open duration has passed.
+  kHalfOpen = 2,  ///< Up to `half_open_max_calls` probes go through; the rest are rejected.
+};
+
+/// "closed", "open" or "half_open" (the `from`/`to` label values of `state_changes_total`).
+constexpr std::string_view ToString(CircuitState state) noexcept {
+  switch (state) {
+    case CircuitState::kClosed:
+      return "closed";
+    case CircuitState::kOpen:
+      return "open";
+    case CircuitState::kHalfOpen:
+      return "half_open";
+  }
+  return "unknown";
+}
+
+/// What a call admitted by the breaker came to, as DESIGN.md §3 maps errors onto it.
+enum class CallOutcome {
+  kSuccess,  ///< Counts as a success, unless it took ≥ slow_call_duration (then a slow failure).
+  kFailure,  ///< 5xx, 408, 429, network errors, timeouts, invalid responses.
+  kIgnored,  ///< Cancelled by the caller, other 4xx, invalid request: not held against the server.
+};
+
+/// The answer of `CircuitBreaker::Allow()`; hand it back to `Record()` when the call is done.
+struct Permit {
+  /// True: make the call, then Record() its outcome. False: the call was rejected.
+  bool admitted = false;
+  /// True if the call is one of the half-open probes that decide whether the breaker closes.
+  bool probe = false;
+  /// The state generation the permit was issued in. An outcome recorded with a generation
+  /// other than the current one (the state changed meanwhile) never causes a transition.
+  std::uint64_t generation = 0;
+  /// For a rejection, how long until a probe may go: `open_until - now` while open. There is
+  /// no timer to point at when the breaker is half-open with every probe slot taken, or forced
+  /// open: then it is `reset_timeout`, a hint. Zero for an admitted call.
+  std::chrono::nanoseconds retry_after{0};
+};
+
+/// One state change, as passed to the listeners of `CircuitBreaker::AddListener()`.
+struct StateTransition {
+  CircuitState from = CircuitState::kClosed;
+  CircuitState to = CircuitState::kClosed;
+  /// When the state changed. For open → half_open this is the end of the open period (the
+  /// transition is applied by the first call that sees the period over, possibly later).
+  std::chrono::steady_clock::time_point at{};
+  /// A string literal: "consecutive_failures", "failure_rate", "probe_failed",
+  /// "probes_succeeded", "reset_timeout_elapsed", "manual_reset" or "forced_open".
+  std::string_view reason;
+};
+
+/// A snapshot of the breaker, taken under its lock (so consistent in itself). Window figures
+/// cover the outcomes of the current closed period still inside `time_window` (see
+/// CircuitBreaker for the exact rule); the window is cleared whenever the breaker closes.
+struct CircuitBreakerStats {
+  /// The value of a time point that has not happened ("never"): the steady clock's epoch.
+  static constexpr std::chrono::steady_clock::time_point kNever{};
+
+  /// Time-derived: open whose time is up reports half_open, as State() does.
+  CircuitState state = CircuitState::kClosed;
+  /// Failures (slow successes included) in the window.
+  std::uint64_t failure_count = 0;
+  /// Successes (slow ones excluded) in the window.
+  std::uint64_t success_count = 0;
+  /// Failures in a row among the outcomes that count (not stale, not ignored), closed and
+  /// half-open alike; 0 after a success and whenever the breaker closes.
+  std::uint64_t consecutive_failures = 0;
+  /// Successes in a row, likewise; 0 after a failure and whenever the breaker closes.
+  std::uint64_t consecutive_successes = 0;
+  /// Calls in the window: failure_count + success_count.
+  std::uint64_t total_calls = 0;
+  /// failure_count / total_calls, 0 if the window is empty.
+  double failure_rate = 0.0;
+  /// Slow calls (successes and failures) / total_calls, 0 if the window is empty.
+  double slow_call_rate = 0.0;
+  /// Calls rejected since construction.
+  std::uint64_t blocked_count = 0;
+  /// Outcomes recorded as kIgnored since construction.
+  std::uint64_t ignored_count = 0;
+  /// The latest time passed to Record() with a failure (stale ones included); kNever if none.
+  std::chrono::steady_clock::time_point last_failure = kNever;
+  /// The latest time passed to Record() with a success (stale ones included); kNever if none.
+  std::chrono::steady_clock::time_point last_success = kNever;
+  /// When the (time-derived) state began; kNever if the breaker never left closed.
+  std::chrono::steady_clock::time_point last_state_change = kNever;
+  /// While open: when a probe may go (time_point::max() if forced open). Otherwise kNever.
+  std::chrono::steady_clock::time_point next_retry_at = kNever;
+};
+
+/// Call durations by result, in the buckets of `call_duration_seconds`.
+struct CallDurationHistogram {
+  /// Upper bounds, inclusive (a Prometheus `le`), in seconds. A tenth bucket holds the rest.
+  static constexpr std::array<double, 9> kBucketBoundsSeconds = {0.1, 0.25, 0.5,  1.0, 2.0,
+                                                                 3.0, 5.0,  10.0, 30.0};
+  /// Observations per bucket, not cumulative: [i] counts durations in (bound[i-1], bound[i]],
+  /// [9] those above 30 s.
+  std::array<std::uint64_t, 10> bucket_counts{};
+  /// Sum of bucket_counts.
+  std::uint64_t count = 0;
+  /// Sum of the observed durations, in seconds (kept in integer nanoseconds: exact, and good
+  /// for 584 years of summed call time).
+  double sum_seconds = 0.0;
+};
+
+/// Lifetime counters for metrics, read by `CircuitBreaker::Counters()` without the lock: each
+/// field is read atomically on its own, so two fields of one snapshot may be a few calls apart
+/// (e.g. `successes` vs `slow_calls`). Every field only grows.
+struct CircuitBreakerCounters {
+  /// Recorded successes, stale ones included (slow successes count as failures). Equal to
+  /// success_duration.count.
+  std::uint64_t successes = 0;
+  /// Recorded failures, stale ones and slow successes included. Equal to
+  /// failure_duration.count.
+  std::uint64_t failures = 0;
+  /// Recorded calls that took ≥ slow_call_duration, whatever their outcome.
+  std::uint64_t slow_calls = 0;
+  /// Rejected calls.
+  std::uint64_t blocked = 0;
+  /// Outcomes recorded as kIgnored.
+  std::uint64_t ignored = 0;
+  /// Probes admitted while half-open.
+  std::uint64_t half_open_requests = 0;
+  /// Transitions, indexed [from][to] by the CircuitState values. The diagonal stays 0.
+  std::array<std::array<std::uint64_t, 3>, 3> state_changes{};
+  /// Durations of recorded successes (`result="success"`).
+  CallDurationHistogram success_duration;
+  /// Durations of recorded failures, slow successes included (`result="failure"`).
+  CallDurationHistogram failure_duration;
+};
+
+/// The circuit breaker of DESIGN.md §3: a state machine whose time is passed in (it never reads
+/// a clock), so tests and callers decide what "now" is.
+///
+/// Protocol: `Permit p = cb.Allow(now)`; if `p.admitted`, make the call, then
+/// `cb.Record(p, outcome, attempt_duration, now)` exactly once.
+///
+/// Rules.
+/// - Closed → open, after a recorded outcome of the current generation, when consecutive
+///   failures ≥ max_failures ("consecutive_failures"), or when the window holds ≥ minimum_calls
+///   calls and failures / calls ≥ failure_threshold ("failure_rate"). A success can trip the
+///   breaker this way by bringing the window to minimum_calls.
+/// - A success that took ≥ slow_call_duration counts as a failure; any recorded call that slow
+///   counts as slow. Durations are those of the attempt, passed by the caller.
+/// - The window: `time_window` split into N equal buckets of width w, N the largest divisor of
+///   time_window (in ns) not above 60 — 50 to 60, as time_window is whole milliseconds; 60
+///   buckets of 1 s by default. Bucket b covers [b·w, (b+1)·w) of steady-clock time since the
+///   clock's epoch. An outcome recorded at t, in bucket b = ⌊t/w⌋, counts at `now` while
+///   b·w > now − time_window: it stops counting exactly when the window's trailing edge passes
+///   its bucket's start, between time_window − w and time_window after it was recorded and
+///   never later, so an idle gap ≥ time_window clears the window. Running totals are
+///   maintained by subtracting buckets as they expire: O(1) amortised per Record, at most N
+///   steps for any Record or Stats, whatever the call rate. A Record whose time is earlier
+///   than the newest bucket's (time going backwards, or callers racing) is counted in the
+///   newest bucket.
+/// - Open → half_open when now ≥ open_until. The open duration is reset_timeout ×
+///   reset_timeout_multiplier^(trips − 1), capped at max_reset_timeout, where trips counts
+///   openings since the breaker last closed. State() and Stats() derive the state from time;
+///   the recorded transition happens in the first Allow() (or Reset/ForceOpen) that sees it.
+/// - Half-open admits exactly half_open_max_calls probes. When that many have succeeded the
+///   breaker closes ("probes_succeeded"): window, consecutive counters and trips are cleared.
+///   Any probe failure reopens it ("probe_failed") with the next, multiplied, open duration.
+///   An ignored probe gives its slot back.
+/// - kIgnored outcomes change nothing but the ignored count (and free a probe slot).
+/// - Each transition starts a new generation; outcomes carrying an older generation count in
+///   the lifetime Counters() and last_success/last_failure, never in the window or the
+///   consecutive counters, and never cause a transition.
+/// - A Permit that was not admitted is ignored by Record() (no-op).
+/// - enabled = false: Allow() admits everything (probe = false, generation 0), Record(),
+///   Reset() and ForceOpen() do nothing, State() is closed.
+///
+/// Thread-safety: every member except AddListener() may be called concurrently. Allow()
+/// admitting in the closed state or rejecting (open, or half-open with every probe slot
+/// taken), State() and Counters() take no lock; probe admission, Record(), Stats(), Reset(),
+/// ForceOpen() and every transition take one mutex (a 4-byte detail::WordLock). Nothing
+/// allocates after construction (AddListener() aside). Listeners run outside the lock, on the thread whose call made the
+/// transition.
+class CircuitBreaker {
+ public:
+  /// Called with each transition, after the breaker's lock is released. Listeners may be
+  /// called concurrently from several threads, and transitions made by different threads may
+  /// reach them out of order. They must not throw: an exception from a listener terminates the
+  /// program when it comes through Allow() or Record() (both noexcept), and propagates from
+  /// Reset() and ForceOpen() after the state change is complete.
+  using Listener = std::function<void(const StateTransition&)>;
+
+  /// Builds a closed breaker. Throws std::invalid_argument with Validate()'s message, which
+  /// names each invalid field ("failure_threshold: must be in (0, 1], got 1.5").
+  explicit CircuitBreaker(CircuitBreakerConfig config)
+      : config_(Checked(std::move(config))),
+        enabled_(config_.enabled),
+        window_ns_(SaturatedNs(config_.time_window)),
+        bucket_count_(BucketCount(window_ns_)),
+        bucket_ns_(window_ns_ / static_cast<std::int64_t>(bucket_count_)),
+        slow_ns_(SaturatedNs(config_.slow_call_duration)),
+        reset_ns_(SaturatedNs(config_.reset_timeout)),
+        max_reset_ns_(SaturatedNs(config_.max_reset_timeout)),
+        max_failures_(static_cast<std::uint64_t>(config_.max_failures)),
+        minimum_calls_(static_cast<std::uint64_t>(config_.minimum_calls)),
+        half_open_max_calls_(static_cast<std::uint64_t>(config_.half_open_max_calls)) {}
+
+  /// As the constructor, but an invalid config is returned as a kInvalidConfig error naming
+  /// each invalid field instead of thrown.
+  static Result<std::unique_ptr<CircuitBreaker>> Create(CircuitBreakerConfig config) {
+    if (Result<void> valid = Validate(config); !valid) return std::move(valid).error();
+    return std::make_unique<CircuitBreaker>(std::move(config));
+  }
+
+  CircuitBreaker(const CircuitBreaker&) = delete;
+  CircuitBreaker& operator=(const CircuitBreaker&) = delete;
+
+  /// Asks to make a call at `now`. Closed: admitted (no lock). Open before open_until: rejected
+  /// with `retry_after = open_until − now`, counted as blocked (no lock). Open at or after
+  /// open_until: moves to half_open and admits a probe. Half-open: admits a probe while fewer
+  /// than half_open_max_calls are out, else rejects (retry_after = reset_timeout, a hint; no
+  /// lock). Forced open: rejected, retry_after = reset_timeout. Never allocates.
+  Permit Allow(std::chrono::steady_clock::time_point now) noexcept {
+    if (!enabled_) return Permit{true, false, 0, std::chrono::nanoseconds(0)};
+    const std::uint64_t word = word_.load(std::memory_order_acquire);
+    const CircuitState state = StateOf(word);
+    if (state == CircuitState::kClosed) {
+      return Permit{true, false, GenerationOf(word), std::chrono::nanoseconds(0)};
+    }
+    const std::int64_t now_ns = ToNs(now);
+    if (state == CircuitState::kOpen) {
+      // open_until_ns_ is stored before the word that announces the open state (release),
+      // so this sees that period's end or a later one: a rejection either way.
+      const std::int64_t until = open_until_ns_.load(std::memory_order_relaxed);
+      if (now_ns < until) return Reject(RetryAfterNs(until, now_ns), GenerationOf(word));
+    } else if (probes_out_.load(std::memory_order_relaxed) >= half_open_max_calls_) {
+      // Half-open with every slot taken. The count read is this period's or a later one's,
+      // written while the breaker was half-open and full: a rejection either way.
+      return Reject(reset_ns_, GenerationOf(word));
+    }
+    return AllowLocked(now_ns);
+  }
+
+  /// Records the outcome of a call admitted by `permit`; `duration` is the attempt's, judged
+  /// against slow_call_duration (negative counts as 0). A permit that was not admitted, or any
+  /// call when disabled, is a no-op. See the class comment for what counts where. Never
+  /// allocates; takes the lock except for an ignored non-probe outcome.
+  void Record(const Permit& permit, CallOutcome outcome, std::chrono::nanoseconds duration,
+              std::chrono::steady_clock::time_point now) noexcept {
+    if (!enabled_ || !permit.admitted) return;
+    if (outcome == CallOutcome::kIgnored) {
+      RecordIgnored(permit);
+      return;
+    }
+    const std::int64_t now_ns = ToNs(now);
+    const std::int64_t duration_ns = duration.count() < 0 ? 0 : duration.count();
+    const bool slow = duration_ns >= slow_ns_;
+    const bool failure = outcome == CallOutcome::kFailure || slow;
+    const std::size_t histogram_bucket = HistogramBucket(duration_ns);
+    const auto duration_u = static_cast<std::uint64_t>(duration_ns);
+    Pending pending;
+    {
+      std::lock_guard<detail::WordLock> lock(mu_);
+      // The histograms' counts are the lifetime success and failure totals.
+      if (failure) {
+        Bump(failure_counts_[histogram_bucket]);
+        Bump(failure_sum_ns_, duration_u);
+        if (now_ns > last_failure_ns_) last_failure_ns_ = now_ns;
+      } else {
+        Bump(success_counts_[histogram_bucket]);
+        Bump(success_sum_ns_, duration_u);
+        if (now_ns > last_success_ns_) last_success_ns_ = now_ns;
+      }
+      if (slow) Bump(slow_calls_);
+
+      const std::uint64_t word = word_.load(std::memory_order_relaxed);
+      if (GenerationOf(word) == permit.generation) {
+        if (failure) {
+          streak_ = streak_ < 0 ? streak_ - 1 : -1;
+        } else {
+          streak_ = streak_ > 0 ? streak_ + 1 : 1;
+        }
+        switch (StateOf(word)) {
+          case CircuitState::kClosed:
+            AddToWindowLocked(now_ns, failure, slow);
+            if (ConsecutiveFailuresLocked() >= max_failures_) {
+              TripLocked(now_ns, "consecutive_failures", pending);
+            } else if (const std::uint64_t failures = past_.failures + current_failures_;
+                       failures > 0) {
+              const std::uint64_t calls = past_.calls + current_calls_;
+              // The same division as Stats().failure_rate, so the two never disagree.
+              if (calls >= minimum_calls_ &&
+                  static_cast<double>(failures) / static_cast<double>(calls) >=
+                      config_.failure_threshold) {
+                TripLocked(now_ns, "failure_rate", pending);
+              }
+            }
+            break;
+          case CircuitState::kHalfOpen:
+            if (failure) {
+              TripLocked(now_ns, "probe_failed", pending);
+            } else if (++probes_succeeded_ >= half_open_max_calls_) {
+              TransitionLocked(CircuitState::kClosed, now_ns, "probes_succeeded", pending);
+            }
+            break;
+          case CircuitState::kOpen:
+            break;  // The open state issues no permit, so no current outcome can arrive.
+        }
+      }
+    }
+    Notify(pending);
+  }
+
+  /// The state at `now`, derived from time: open whose period is over reports half_open even
+  /// if no call has made the transition yet; forced open stays open. Closed when disabled.
+  /// Lock-free.
+  CircuitState State(std::chrono::steady_clock::time_point now) const noexcept {
+    if (!enabled_) return CircuitState::kClosed;
+    const CircuitState state = StateOf(word_.load(std::memory_order_acquire));
+    if (state != CircuitState::kOpen) return state;
+    return OpenPeriodOver(open_until_ns_.load(std::memory_order_relaxed), ToNs(now))
+               ? CircuitState::kHalfOpen
+               : CircuitState::kOpen;
+  }
+
+  /// A consistent snapshot at `now` (see CircuitBreakerStats). Takes the lock; the window is
+  /// read as of `now` without being modified. Does not allocate.
+  CircuitBreakerStats Stats(std::chrono::steady_clock::time_point now) const {
+    const std::int64_t now_ns = ToNs(now);
+    CircuitBreakerStats stats;
+    std::lock_guard<detail::WordLock> lock(mu_);
+    const CircuitState recorded = StateOf(word_.load(std::memory_order_relaxed));
+    const std::int64_t until = open_until_ns_.load(std::memory_order_relaxed);
+    stats.state = recorded;
+    stats.last_state_change = FromNs(last_change_ns_);
+    if (!enabled_) {
+      stats.state = CircuitState::kClosed;
+    } else if (recorded == CircuitState::kOpen) {
+      if (OpenPeriodOver(until, now_ns)) {
+        stats.state = CircuitState::kHalfOpen;
+        stats.last_state_change = FromNs(until);
+      } else {
+        stats.next_retry_at =
+            until == kForever ? std::chrono::steady_clock::time_point::max() : FromNs(until);
+      }
+    }
+    const WindowTotals window = WindowAtLocked(FloorDiv(now_ns, bucket_ns_));
+    stats.failure_count = window.failures;
+    stats.success_count = window.calls - window.failures;
+    stats.total_calls = window.calls;
+    if (window.calls > 0) {
+      stats.failure_rate = static_cast<double>(window.failures) / static_cast<double>(window.calls);
+      stats.slow_call_rate = static_cast<double>(window.slow) / static_cast<double>(window.calls);
+    }
+    stats.consecutive_failures = ConsecutiveFailuresLocked();
+    stats.consecutive_successes = streak_ > 0 ? static_cast<std::uint64_t>(streak_) : 0;
+    stats.blocked_count = blocked_.load(std::memory_order_relaxed);
+    stats.ignored_count = ignored_.load(std::memory_order_relaxed);
+    stats.last_failure = FromNs(last_failure_ns_);
+    stats.last_success = FromNs(last_success_ns_);
+    return stats;
+  }
+
+  /// Closes the breaker: clears the window, the consecutive counters and the trip count, and
+  /// starts a new generation (outcomes of calls admitted before are stale). If the state was
+  /// not closed this is a transition ("manual_reset"), counted and passed to the listeners;
+  /// resetting a closed breaker clears it without a transition. An open breaker whose period
+  /// is over first makes its pending open → half_open transition. No-op when disabled.
+  void Reset(std::chrono::steady_clock::time_point now) {
+    if (!enabled_) return;
+    const std::int64_t now_ns = ToNs(now);
+    Pending pending;
+    {
+      std::lock_guard<detail::WordLock> lock(mu_);
+      if (ApplyElapsedOpenLocked(now_ns, pending) != CircuitState::kClosed) {
+        TransitionLocked(CircuitState::kClosed, now_ns, "manual_reset", pending);
+      } else {
+        ClearLocked();
+        const std::uint64_t word = word_.load(std::memory_order_relaxed);
+        word_.store(Pack(CircuitState::kClosed, GenerationOf(word) + 1), std::memory_order_release);
+      }
+    }
+    Notify(pending);
+  }
+
+  /// Opens the breaker until Reset(): Allow() rejects and State() reports open whatever the
+  /// time. From closed or half-open this is a transition ("forced_open"); an open breaker just
+  /// loses its end time (no transition), unless its period was over, in which case the pending
+  /// open → half_open transition is made first and then half_open → open. The trip count is
+  /// unchanged. No-op when disabled.
+  void ForceOpen(std::chrono::steady_clock::time_point now) {
+    if (!enabled_) return;
+    const std::int64_t now_ns = ToNs(now);
+    Pending pending;
+    {
+      std::lock_guard<detail::WordLock> lock(mu_);
+      if (ApplyElapsedOpenLocked(now_ns, pending) == CircuitState::kOpen) {
+        open_until_ns_.store(kForever, std::memory_order_relaxed);
+      } else {
+        TransitionLocked(CircuitState::kOpen, now_ns, "forced_open", pending, kForever);
+      }
+    }
+    Notify(pending);
+  }
+
+  /// Lifetime counters for metrics, read without the lock (see CircuitBreakerCounters).
+  /// Lock-free; does not allocate.
+  CircuitBreakerCounters Counters() const noexcept {
+    CircuitBreakerCounters c;
+    c.slow_calls = slow_calls_.load(std::memory_order_relaxed);
+    c.blocked = blocked_.load(std::memory_order_relaxed);
+    c.ignored = ignored_.load(std::memory_order_relaxed);
+    c.half_open_requests = half_open_requests_.load(std::memory_order_relaxed);
+    for (std::size_t from = 0; from < 3; ++from) {
+      for (std::size_t to = 0; to < 3; ++to) {
+        c.state_changes[from][to] = transitions_[from][to].load(std::memory_order_relaxed);
+      }
+    }
+    ReadHistogram(success_counts_, success_sum_ns_, c.success_duration);
+    ReadHistogram(failure_counts_, failure_sum_ns_, c.failure_duration);
+    c.successes = c.success_duration.count;
+    c.failures = c.failure_duration.count;
+    return c;
+  }
+
+  /// Adds a transition listener (an empty function is ignored). Not thread-safe: call it
+  /// before the breaker is shared with other threads. Allocates.
+  void AddListener(Listener listener) {
+    if (listener) listeners_.push_back(std::move(listener));
+  }
+
+  /// The configuration the breaker was built with.
+  const CircuitBreakerConfig& config() const noexcept { return config_; }
+
+ private:
+  static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
+  static constexpr std::int64_t kNoBucket = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::size_t kMaxBuckets = 60;
+  static constexpr std::uint64_t kStateMask = 3;
+  static constexpr std::array<std::int64_t, 9> kHistogramBoundsNs = {
+      100'000'000,   250'000'000,   500'000'000,    1'000'000'000, 2'000'000'000,
+      3'000'000'000, 5'000'000'000, 10'000'000'000, 30'000'000'000};
+
+  struct Bucket {
+    std::uint64_t calls = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t slow = 0;
+  };
+  using WindowTotals = Bucket;
+
+  using HistogramCounts = std::array<std::atomic<std::uint64_t>, 10>;
+
+  static void ReadHistogram(const HistogramCounts& counts, const std::atomic<std::uint64_t>& sum_ns,
+                            CallDurationHistogram& out) noexcept {
+    out.count = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      out.bucket_counts[i] = counts[i].load(std::memory_order_relaxed);
+      out.count += out.bucket_counts[i];
+    }
+    out.sum_seconds = static_cast<double>(sum_ns.load(std::memory_order_relaxed)) * 1e-9;
+  }
+
+  // The transitions of one call (at most two: a pending open → half_open, then a manual one),
+  // delivered to the listeners once the lock is released. Left uninitialised but for `size`,
+  // so that a call without a transition pays one store for it.
+  struct PendingTransition {
+    CircuitState from;
+    CircuitState to;
+    std::int64_t at_ns;
+    const char* reason;
+  };
+  struct Pending {
+    std::array<PendingTransition, 2> items;
+    std::size_t size = 0;
+  };
+
+  static CircuitBreakerConfig Checked(CircuitBreakerConfig config) {
+    if (Result<void> valid = Validate(config); !valid) {
+      throw std::invalid_argument(valid.error().message);
+    }
+    return config;
+  }
+
+  static std::int64_t SaturatedNs(std::chrono::milliseconds d) noexcept {
+    // Quarter of the range, so that now + duration cannot overflow for any realistic now.
+    constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max() / 4 / 1'000'000;
+    return (d.count() > kMaxMs ? kMaxMs : d.count()) * 1'000'000;
+  }
+
+  static std::size_t BucketCount(std::int64_t window_ns) noexcept {
+    std::size_t n = kMaxBuckets;
+    while (n > 1 && window_ns % static_cast<std::int64_t>(n) != 0) --n;
+    return n;
+  }
+
+  static std::int64_t ToNs(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  }
+
+  static std::chrono::steady_clock::time_point FromNs(std::int64_t ns) noexcept {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::nanoseconds(ns)));
+  }
+
+  static std::int64_t FloorDiv(std::int64_t a, std::int64_t b) noexcept {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+  }
+
+  static std::size_t HistogramBucket(std::int64_t duration_ns) noexcept {
+    std::size_t i = 0;
+    while (i < kHistogramBoundsNs.size() && duration_ns > kHistogramBoundsNs[i]) ++i;
+    return i;
+  }
+
+  static constexpr CircuitState StateOf(std::uint64_t word) noexcept {
+    return static_cast<CircuitState>(word & kStateMask);
+  }
+  static constexpr std::uint64_t GenerationOf(std::uint64_t word) noexcept { return word >> 2; }
+  static constexpr std::uint64_t Pack(CircuitState state, std::uint64_t generation) noexcept {
+    return (generation << 2) | static_cast<std::uint64_t>(state);
+  }
+
+  static bool OpenPeriodOver(std::int64_t until, std::int64_t now_ns) noexcept {
+    return until != kForever && now_ns >= until;
+  }
+
+  std::int64_t RetryAfterNs(std::int64_t until, std::int64_t now_ns) const noexcept {
+    return until == kForever ? reset_ns_ : until - now_ns;
+  }
+
+  // Counters written only under mu_ need no read-modify-write instruction.
+  static void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  std::uint64_t ConsecutiveFailuresLocked() const noexcept {
+    return streak_ < 0 ? static_cast<std::uint64_t>(-streak_) : 0;
+  }
+
+  Permit Reject(std::int64_t retry_after_ns, std::uint64_t generation) noexcept {
+    blocked_.fetch_add(1, std::memory_order_relaxed);
+    return Permit{false, false, generation, std::chrono::nanoseconds(retry_after_ns)};
+  }
+
+  ALERTLLM_CB_COLD Permit AllowLocked(std::int64_t now_ns) noexcept {
+    Pending pending;
+    Permit permit;
+    {
+      std::lock_guard<detail::WordLock> lock(mu_);
+      const CircuitState state = ApplyElapsedOpenLocked(now_ns, pending);
+      const std::uint64_t generation = GenerationOf(word_.load(std::memory_order_relaxed));
+      if (state == CircuitState::kClosed) {
+        permit = Permit{true, false, generation, std::chrono::nanoseconds(0)};
+      } else if (state == CircuitState::kOpen) {
+        permit = Reject(RetryAfterNs(open_until_ns_.load(std::memory_order_relaxed), now_ns),
+                        generation);
+      } else if (probes_out_.load(std::memory_order_relaxed) < half_open_max_calls_) {
+        Bump(probes_out_);
+        Bump(half_open_requests_);
+        permit = Permit{true, true, generation, std::chrono::nanoseconds(0)};
+      } else {
+        permit = Reject(reset_ns_, generation);
+      }
+    }
+    Notify(pending);
+    return permit;
+  }
+
+  void RecordIgnored(const Permit& permit) noexcept {
+    if (!permit.probe) {
+      ignored_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::lock_guard<detail::WordLock> lock(mu_);
+    ignored_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t word = word_.load(std::memory_order_relaxed);
+    if (GenerationOf(word) == permit.generation && StateOf(word) == CircuitState::kHalfOpen &&
+        probes_out_.load(std::memory_order_relaxed) > 0) {
+      probes_out_.store(probes_out_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    }
+  }
+
+  // If the breaker is open and its period is over, makes the open → half_open transition.
+  // Returns the (possibly new) recorded state.
+  CircuitState ApplyElapsedOpenLocked(std::int64_t now_ns, Pending& pending) noexcept {
+    const CircuitState state = StateOf(word_.load(std::memory_order_relaxed));
+    if (state != CircuitState::kOpen) return state;
+    const std::int64_t until = open_until_ns_.load(std::memory_order_relaxed);
+    if (!OpenPeriodOver(until, now_ns)) return state;
+    TransitionLocked(CircuitState::kHalfOpen, until, "reset_timeout_elapsed", pending);
+    return CircuitState::kHalfOpen;
+  }
+
+  ALERTLLM_CB_COLD void TripLocked(std::int64_t now_ns, const char* reason,
+                                   Pending& pending) noexcept {
+    // Capped so the count cannot overflow; the duration reached max_reset_timeout long before.
+    if (trips_ < 1'000'000) ++trips_;
+    const double scaled =
+        static_cast<double>(reset_ns_) * std::pow(config_.reset_timeout_multiplier, trips_ - 1);
+    const std::int64_t duration = scaled < static_cast<double>(max_reset_ns_)
+                                      ? static_cast<std::int64_t>(scaled)
+                                      : max_reset_ns_;
+    const std::int64_t until = now_ns > kForever - 1 - duration ? kForever - 1 : now_ns + duration;
+    TransitionLocked(CircuitState::kOpen, now_ns, reason, pending, until);
+  }
+
+  ALERTLLM_CB_COLD void TransitionLocked(CircuitState to, std::int64_t at_ns, const char* reason,
+                                         Pending& pending,
+                                         std::int64_t open_until = kForever) noexcept {
+    const std::uint64_t word = word_.load(std::memory_order_relaxed);
+    const CircuitState from = StateOf(word);
+    Bump(transitions_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]);
+    switch (to) {
+      case CircuitState::kClosed:
+        ClearLocked();
+        break;
+      case CircuitState::kOpen:
+        open_until_ns_.store(open_until, std::memory_order_relaxed);
+        break;
+      case CircuitState::kHalfOpen:
+        probes_out_.store(0, std::memory_order_relaxed);
+        probes_succeeded_ = 0;
+        break;
+    }
+    last_change_ns_ = at_ns;
+    word_.store(Pack(to, GenerationOf(word) + 1), std::memory_order_release);
+    pending.items[pending.size++] = PendingTransition{from, to, at_ns, reason};
+  }
+
+  void ClearLocked() noexcept {
+    buckets_.fill(Bucket{});
+    SetCurrent(Bucket{});
+    past_ = Bucket{};
+    newest_bucket_ = kNoBucket;
+    newest_end_ns_ = std::numeric_limits<std::int64_t>::min();
+    streak_ = 0;
+    trips_ = 0;
+  }
+
+  std::size_t NextSlot(std::size_t slot) const noexcept {
+    return slot + 1 == bucket_count_ ? 0 : slot + 1;
+  }
+
+  static void Add(Bucket& to, const Bucket& from) noexcept {
+    to.calls += from.calls;
+    to.failures += from.failures;
+    to.slow += from.slow;
+  }
+  static void Subtract(Bucket& from, const Bucket& what) noexcept {
+    from.calls -= what.calls;
+    from.failures -= what.failures;
+    from.slow -= what.slow;
+  }
+
+  // The newest bucket's counts live in current_* until time moves past it; buckets_ holds the
+  // older ones (the newest bucket's slot is kept zero) and past_ their sum. So a Record in the
+  // newest bucket, or earlier (time going backwards), is a comparison and up to three
+  // increments; moving on flushes current_* and subtracts the buckets that left the window.
+  Bucket Current() const noexcept {
+    return Bucket{current_calls_, current_failures_, current_slow_};
+  }
+  void SetCurrent(const Bucket& b) noexcept {
+    current_calls_ = b.calls;
+    current_failures_ = b.failures;
+    current_slow_ = b.slow;
+  }
+
+  void AddToWindowLocked(std::int64_t now_ns, bool failure, bool slow) noexcept {
+    if (now_ns >= newest_end_ns_) MoveWindowLocked(FloorDiv(now_ns, bucket_ns_));
+    ++current_calls_;
+    if (failure) ++current_failures_;
+    if (slow) ++current_slow_;
+  }
+
+  ALERTLLM_CB_COLD void MoveWindowLocked(std::int64_t bucket) noexcept {
+    const std::int64_t n = static_cast<std::int64_t>(bucket_count_);
+    if (newest_bucket_ == kNoBucket || bucket - newest_bucket_ >= n) {
+      buckets_.fill(Bucket{});
+      SetCurrent(Bucket{});
+      past_ = Bucket{};
+    } else if (bucket > newest_bucket_) {
+      buckets_[newest_slot_] = Current();
+      Add(past_, Current());
+      SetCurrent(Bucket{});
+      for (std::int64_t b = newest_bucket_; b < bucket; ++b) {
+        newest_slot_ = NextSlot(newest_slot_);
+        Subtract(past_, buckets_[newest_slot_]);
+        buckets_[newest_slot_] = Bucket{};
+      }
+    } else {
+      return;
+    }
+    newest_bucket_ = bucket;
+    const std::int64_t start = bucket * bucket_ns_;
+    newest_end_ns_ = start > std::numeric_limits<std::int64_t>::max() - bucket_ns_
+                         ? std::numeric_limits<std::int64_t>::max()
+                         : start + bucket_ns_;
+  }
+
+  // The window's totals as of `bucket`, without moving it.
+  WindowTotals WindowAtLocked(std::int64_t bucket) const noexcept {
+    if (newest_bucket_ == kNoBucket ||
+        bucket - newest_bucket_ >= static_cast<std::int64_t>(bucket_count_)) {
+      return WindowTotals{};
+    }
+    WindowTotals totals = past_;
+    Add(totals, Current());
+    std::size_t slot = newest_slot_;
+    for (std::int64_t b = newest_bucket_; b < bucket; ++b) {
+      slot = NextSlot(slot);
+      Subtract(totals, buckets_[slot]);
+    }
+    return totals;
+  }
+
+  void Notify(const Pending& pending) const {
+    if (pending.size != 0) NotifyListeners(pending);
+  }
+
+  ALERTLLM_CB_COLD void NotifyListeners(const Pending& pending) const {
+    for (std::size_t i = 0; i < pending.size; ++i) {
+      const PendingTransition& p = pending.items[i];
+      const StateTransition transition{p.from, p.to, FromNs(p.at_ns), std::string_view(p.reason)};
+      for (const Listener& listener : listeners_) listener(transition);
+    }
+  }
+
+  // Immutable after construction.
+  const CircuitBreakerConfig config_;
+  const bool enabled_;
+  const std::int64_t window_ns_;
+  const std::size_t bucket_count_;
+  const std::int64_t bucket_ns_;
+  const std::int64_t slow_ns_;
+  const std::int64_t reset_ns_;
+  const std::int64_t max_reset_ns_;
+  const std::uint64_t max_failures_;
+  const std::uint64_t minimum_calls_;
+  const std::uint64_t half_open_max_calls_;
+  std::vector<Listener> listeners_;
+
+  // Read by Allow() without the lock; written only under mu_. The word packs the state (low 2
+  // bits) and the generation; open_until_ns_ is the end of the open period, kForever when
+  // forced open; probes_out_ counts the probe slots taken in the current half-open period
+  // (reset before the word announces half_open).
+  alignas(64) std::atomic<std::uint64_t> word_{Pack(CircuitState::kClosed, 1)};
+  std::atomic<std::int64_t> open_until_ns_{kForever};
+  std::atomic<std::uint64_t> probes_out_{0};
+
+  // Written by lock-free paths (rejections, ignored outcomes): kept off the word's cache line.
+  alignas(64) std::atomic<std::uint64_t> blocked_{0};
+  std::atomic<std::uint64_t> ignored_{0};
+
+  // Guarded by mu_, laid out so that a closed-state success writes two cache lines (besides
+  // the stack) and only reads others that rarely change: with glibc's 40-byte mutex, the
+  // mutex's line holds the streak, the last success and the newest bucket's call count; the
+  // next holds the success duration sum and the histogram buckets up to 5 s (successes are
+  // shorter than slow_call_duration, 3 s by default). Fewer lines handed over per call is what
+  // keeps two threads recording close to the cost of the bare mutex.
+  alignas(64) mutable detail::WordLock mu_;
+  std::int64_t streak_ = 0;  // > 0: successes in a row; < 0: failures in a row
+  std::int64_t last_success_ns_ = 0;
+  std::uint64_t current_calls_ = 0;
+  std::atomic<std::uint64_t> success_sum_ns_{0};     // lifetime, read lock-free
+  std::array<std::atomic<std::uint64_t>, 10> success_counts_{};  // lifetime, read lock-free
+  std::uint64_t current_failures_ = 0;
+  std::uint64_t current_slow_ = 0;
+  std::int64_t newest_end_ns_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t newest_bucket_ = kNoBucket;
+  Bucket past_{};
+  // Lifetime counters: written only under mu_ (Bump), read lock-free by Counters().
+  HistogramCounts failure_counts_{};
+  std::atomic<std::uint64_t> failure_sum_ns_{0};
+  std::atomic<std::uint64_t> slow_calls_{0};
+  std::atomic<std::uint64_t> half_open_requests_{0};
+  std::array<std::array<std::atomic<std::uint64_t>, 3>, 3> transitions_{};
+  // Guarded by mu_, colder.
+  std::int64_t last_failure_ns_ = 0;
+  std::int64_t last_change_ns_ = 0;
+  std::uint64_t probes_succeeded_ = 0;
+  int trips_ = 0;
+  std::size_t newest_slot_ = 0;
+  std::array<Bucket, kMaxBuckets> buckets_{};
+};
+
+}  // namespace alertllm
+
+#undef ALERTLLM_CB_COLD
