@@ -6,9 +6,11 @@
 // (the allocs_per_op counter); the same cost with 0, 1k and 100k calls in the window (≤ 1.2×).
 //
 // Every breaker benchmark takes a Factory that builds the breaker under test, and is
-// registered once per factory: `bare` is the breaker alone. Time is a fake clock advanced by
+// registered once per factory: `bare` is the breaker alone, `collected` has its Prometheus
+// collector attached. Time is a fake clock advanced by
 // each iteration, so the window moves (and its buckets expire) as it would in service.
 #include <alertllm/circuit_breaker.hpp>
+#include <alertllm/metrics.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -70,10 +72,26 @@ const TimePoint kBase{seconds(1'000'000)};
 constexpr nanoseconds kStep{100};
 constexpr nanoseconds kCallDuration = milliseconds(50);
 
-using Factory = std::unique_ptr<CircuitBreaker> (*)(const CircuitBreakerConfig&);
+using Factory = std::shared_ptr<CircuitBreaker> (*)(const CircuitBreakerConfig&);
 
-std::unique_ptr<CircuitBreaker> Bare(const CircuitBreakerConfig& config) {
-  return std::make_unique<CircuitBreaker>(config);
+std::shared_ptr<CircuitBreaker> Bare(const CircuitBreakerConfig& config) {
+  return std::make_shared<CircuitBreaker>(config);
+}
+
+// The breaker with its Prometheus collector attached (and scraped once), kept alive by the
+// returned pointer. The collector reads counters at scrape time only, so the call path should
+// cost what the bare breaker's does.
+std::shared_ptr<CircuitBreaker> WithCollector(const CircuitBreakerConfig& config) {
+  struct Attached {
+    std::shared_ptr<CircuitBreaker> breaker;
+    std::shared_ptr<alertllm::CircuitBreakerCollector> collector;
+  };
+  auto attached = std::make_shared<Attached>();
+  attached->breaker = std::make_shared<CircuitBreaker>(config);
+  attached->collector = std::make_shared<alertllm::CircuitBreakerCollector>(attached->breaker);
+  benchmark::DoNotOptimize(attached->collector->Collect());
+  CircuitBreaker* breaker = attached->breaker.get();
+  return std::shared_ptr<CircuitBreaker>(std::move(attached), breaker);
 }
 
 // Sets allocs_per_op from the allocations the current thread made since construction.
@@ -127,7 +145,7 @@ void BM_Baseline_SteadyClockNow(benchmark::State& state) {
 }
 
 void BM_Closed_AllowRecord(benchmark::State& state, Factory factory, std::int64_t prefill) {
-  const std::unique_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
+  const std::shared_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
   FillWindow(*cb, prefill);
   TimePoint now = kBase;
   const AllocationCounter allocations;
@@ -144,7 +162,7 @@ void BM_Open_Reject(benchmark::State& state, Factory factory) {
   CircuitBreakerConfig config;
   config.reset_timeout = std::chrono::hours(1);
   config.max_reset_timeout = std::chrono::hours(1);
-  const std::unique_ptr<CircuitBreaker> cb = factory(config);
+  const std::shared_ptr<CircuitBreaker> cb = factory(config);
   Trip(*cb);
   TimePoint now = kBase;
   const AllocationCounter allocations;
@@ -159,7 +177,7 @@ void BM_Open_Reject(benchmark::State& state, Factory factory) {
 void BM_HalfOpen_Reject(benchmark::State& state, Factory factory) {
   CircuitBreakerConfig config;
   config.reset_timeout = seconds(1);
-  const std::unique_ptr<CircuitBreaker> cb = factory(config);
+  const std::shared_ptr<CircuitBreaker> cb = factory(config);
   Trip(*cb);
   TimePoint now = kBase + seconds(1);
   const Permit probe = cb->Allow(now);  // the one probe, kept in flight
@@ -174,7 +192,7 @@ void BM_HalfOpen_Reject(benchmark::State& state, Factory factory) {
 }
 
 void BM_Stats(benchmark::State& state, Factory factory) {
-  const std::unique_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
+  const std::shared_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
   FillWindow(*cb, 1000);
   TimePoint now = kBase;
   const AllocationCounter allocations;
@@ -186,7 +204,7 @@ void BM_Stats(benchmark::State& state, Factory factory) {
 }
 
 void BM_State(benchmark::State& state, Factory factory) {
-  const std::unique_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
+  const std::shared_ptr<CircuitBreaker> cb = factory(CircuitBreakerConfig{});
   TimePoint now = kBase;
   const AllocationCounter allocations;
   for (auto _ : state) {
@@ -199,7 +217,7 @@ void BM_State(benchmark::State& state, Factory factory) {
 // Two threads on one breaker; each runs its own fake clock, so their times interleave a
 // little out of order, as callers' clocks do.
 void BM_Contended_AllowRecord(benchmark::State& state, Factory factory) {
-  static std::unique_ptr<CircuitBreaker> shared;
+  static std::shared_ptr<CircuitBreaker> shared;
   if (state.thread_index() == 0) shared = factory(CircuitBreakerConfig{});
   TimePoint now = kBase;
   const AllocationCounter allocations;
@@ -215,6 +233,15 @@ void BM_Contended_AllowRecord(benchmark::State& state, Factory factory) {
   }
 }
 
+// One scrape of the eight families: Collect() and the text exposition, for scale (it runs once
+// per scrape interval, not per call).
+void BM_Scrape(benchmark::State& state) {
+  const std::shared_ptr<CircuitBreaker> cb = WithCollector(CircuitBreakerConfig{});
+  FillWindow(*cb, 1'000);
+  const auto collector = std::make_shared<alertllm::CircuitBreakerCollector>(cb);
+  for (auto _ : state) benchmark::DoNotOptimize(alertllm::SerializeMetrics({collector}));
+}
+
 BENCHMARK(BM_Baseline_MutexPair);
 BENCHMARK(BM_Baseline_SteadyClockNow);
 BENCHMARK(BM_Baseline_MutexPairContended)->Threads(2);
@@ -226,6 +253,14 @@ BENCHMARK_CAPTURE(BM_HalfOpen_Reject, bare, &Bare);
 BENCHMARK_CAPTURE(BM_Stats, bare, &Bare);
 BENCHMARK_CAPTURE(BM_State, bare, &Bare);
 BENCHMARK_CAPTURE(BM_Contended_AllowRecord, bare, &Bare)->Threads(2);
+BENCHMARK_CAPTURE(BM_Closed_AllowRecord, collected_empty_window, &WithCollector, std::int64_t{0});
+BENCHMARK_CAPTURE(BM_Closed_AllowRecord, collected_window_100k, &WithCollector,
+                  std::int64_t{100'000});
+BENCHMARK_CAPTURE(BM_Open_Reject, collected, &WithCollector);
+BENCHMARK_CAPTURE(BM_HalfOpen_Reject, collected, &WithCollector);
+BENCHMARK_CAPTURE(BM_Stats, collected, &WithCollector);
+BENCHMARK_CAPTURE(BM_Contended_AllowRecord, collected, &WithCollector)->Threads(2);
+BENCHMARK(BM_Scrape);
 
 }  // namespace
 
@@ -247,6 +282,10 @@ int main(int argc, char** argv) {
                                         {{"BM_Closed_AllowRecord/", mutex},
                                          {"BM_Closed_AllowRecord/bare_window_1k", empty_window},
                                          {"BM_Closed_AllowRecord/bare_window_100k", empty_window},
+                                         {"BM_Closed_AllowRecord/collected_empty_window",
+                                          empty_window},
+                                         {"BM_Closed_AllowRecord/collected_window_100k",
+                                          "BM_Closed_AllowRecord/bare_window_100k"},
                                          {"BM_Open_Reject/", mutex},
                                          {"BM_HalfOpen_Reject/", mutex},
                                          {"BM_Stats/", mutex},
