@@ -4,10 +4,13 @@
 #include <alertllm/config.hpp>
 #include <alertllm/env.hpp>
 #include <alertllm/errors.hpp>
+#include <alertllm/metrics.hpp>
 #include <alertllm/version.hpp>
 #include <alertllm/webhook.hpp>
 
 #include <cstdio>
+#include <memory>
+#include <string>
 
 int main() {
   auto config = alertllm::ConfigFromEnv([](std::string_view) { return std::optional<std::string>(); });
@@ -17,6 +20,10 @@ int main() {
       R"("startsAt":"2026-11-26T05:14:26.134Z","endsAt":"0001-01-01T00:00:00Z"}]})");
   if (!alerts || alerts->size() != 1) return 2;
   if ((*alerts)[0].fingerprint != alertllm::Fingerprint({{"alertname", "Up"}})) return 3;
+  auto breaker = std::make_shared<alertllm::CircuitBreaker>(config->circuit_breaker);
+  const std::string text =
+      alertllm::SerializeMetrics({std::make_shared<alertllm::CircuitBreakerCollector>(breaker)});
+  if (text.find("llm_circuit_breaker_state 0") == std::string::npos) return 4;
   std::printf("alertllm %s: %s\n", ALERTLLM_VERSION, (*alerts)[0].fingerprint.c_str());
   return 0;
 }
