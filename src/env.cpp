@@ -90,8 +90,10 @@ std::string Quote(std::string_view text) {
   return out;
 }
 
-// time.ParseDuration, transcribed from Go's src/time/format.go so that every input Go accepts
-// gives the same nanoseconds here, including its float64 rounding of long fractions.
+// A Go duration ("1h2m3.5s"): accepts the inputs Go's time.ParseDuration accepts and yields
+// the same nanoseconds, checked against Go's own test tables in env_test.cpp. Whole parts are
+// exact integers; fractions are scaled in double, as Go does, so long fractions such as
+// "0.3333333333333333333h" round to the same nanosecond.
 struct DurationParse {
   std::int64_t nanos = 0;
   std::string_view problem;  // empty on success
