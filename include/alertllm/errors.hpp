@@ -20,7 +20,7 @@ constexpr ErrorCode ErrorCodeForHttpStatus(int status) noexcept {
 /// True if a failed call may succeed when sent again unchanged (DESIGN.md §4): network errors,
 /// timeouts, HTTP 408, 409, 429 and 5xx. Never retryable: other 4xx, circuit open, cancelled,
 /// invalid request, invalid response, invalid config. (A server's `x-should-retry` header,
-/// which overrides the status, is applied by the client before an Error is made.)
+/// which overrides the status, is applied on top of this by `ShouldRetry()` in retry.hpp.)
 ///
 /// Thread-safe; does not allocate.
 constexpr bool IsRetryableError(const Error& error) noexcept {
