@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev prometheus-cpp-dev
   prometheus
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-16 libclang-rt-16-dev
   "$@"
 )

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then configures, builds and runs every
-# test (all ctest labels) in the dev preset with -Werror, repeats the unit tests under
-# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and fuzzes the
-# webhook parser for 30 s.
+# test (all ctest labels) in the dev preset with -Werror, repeats the unit and integration
+# tests under AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and
+# fuzzes the webhook parser for 30 s and each classify-response decoder for 20 s.
 # Exits non-zero on the first failure.
 #
-# Environment: ALERTLLM_FUZZ_SECONDS (default 30), ALERTLLM_JOBS (default: nproc).
+# Environment: ALERTLLM_FUZZ_SECONDS (webhook, default 30), ALERTLLM_DECODER_FUZZ_SECONDS (each
+# response decoder, default 20), ALERTLLM_JOBS (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +15,9 @@ fuzz_seconds=${ALERTLLM_FUZZ_SECONDS:-30}
 export ALERTLLM_WERROR=ON
 export CTEST_OUTPUT_ON_FAILURE=1
 
-# Everything the ctest label `unit` runs.
-unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests alertllm_core_only_test)
+# Everything the ctest labels `unit` and `integration` run (the sanitizer presets run both).
+unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests alertllm_core_only_test
+              alertllm_integration_tests alertllm_metrics_dump)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -27,13 +29,13 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
-step "asan: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "asan: unit and integration tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target "${unit_targets[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -j "$jobs"
 
-step "tsan: unit and stress tests under ThreadSanitizer"
+step "tsan: unit, stress and integration tests under ThreadSanitizer"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs" --target "${unit_targets[@]}"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
@@ -50,5 +52,20 @@ build/fuzz/fuzz/alertllm_webhook_fuzz -max_total_time="$fuzz_seconds" -timeout=1
   > build/fuzz/webhook_fuzz.log 2>&1 || { tail -n 60 build/fuzz/webhook_fuzz.log; exit 1; }
 grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' build/fuzz/webhook_fuzz.log || true
 echo "fuzz: no crash in ${fuzz_seconds}s"
+
+# The classify-response decoders, seeded with the committed answers of fuzz/corpus/.
+decoder_seconds=${ALERTLLM_DECODER_FUZZ_SECONDS:-20}
+for protocol in proxy openai; do
+  step "fuzz: ${protocol} response decoder for ${decoder_seconds}s"
+  corpus=build/fuzz/corpus/$protocol
+  log=build/fuzz/${protocol}_response_fuzz.log
+  mkdir -p "$corpus"
+  cp fuzz/corpus/"$protocol"/* "$corpus/"
+  build/fuzz/fuzz/alertllm_${protocol}_response_fuzz -max_total_time="$decoder_seconds" -timeout=10 \
+    -rss_limit_mb=2048 -dict=fuzz/protocol.dict -print_final_stats=1 "$corpus" \
+    > "$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+  echo "fuzz: no crash in ${decoder_seconds}s"
+done
 
 step "all tests passed"

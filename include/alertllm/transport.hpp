@@ -19,13 +19,16 @@ struct HttpRequest {
   std::string method = "POST";
   /// Absolute http:// or https:// URL.
   std::string url;
-  /// Sent in order, after nothing else: the client puts Content-Type, Accept, User-Agent and
-  /// Authorization here itself.
+  /// Sent in order; the client puts Content-Type, Accept, User-Agent and Authorization here
+  /// itself. The transport adds Host and Content-Length; a header given here replaces the
+  /// transport's own of the same name. A name or value with CR or LF is kInvalidRequest.
   std::vector<std::pair<std::string, std::string>> headers;
   /// The request body; the client passes the same bytes on every attempt.
   std::string body;
-  /// Bound on this attempt, from the start of the connection to the last body byte.
+  /// Bound on this attempt, from its start (name lookup included) to the last body byte.
+  /// ≤ 0: kTimeout without sending anything.
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  /// Bound on name lookup and connection set-up (TCP and TLS); ≤ 0: only `timeout` applies.
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
   /// A response body larger than this fails the attempt as kInvalidResponse, and no more of it
   /// is read.
@@ -37,7 +40,8 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   /// Header names in lower case, values with surrounding white space removed, in the order
-  /// received (the last block's, after redirects or 100-continue).
+  /// received (the final response's: interim 1xx headers are dropped; redirects are never
+  /// followed, a 3xx is returned as it is).
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   /// From the start of the attempt to the last body byte.
@@ -69,7 +73,8 @@ struct HttpResponse {
 /// (refused, reset, DNS, TLS, unreachable, connection closed mid-body), kCancelled (`stop`
 /// requested; Send returns within 50 ms), kInvalidResponse (body over max_response_bytes, or
 /// not HTTP), kInvalidRequest (bad URL or method). The message never holds a header value or
-/// more than a short excerpt of a body.
+/// more than a short excerpt of a body. A failed attempt carries no timing: the caller times
+/// it (slow-call accounting, duration histograms).
 ///
 /// Thread-safety: implementations must allow concurrent Send() calls.
 class Transport {
