@@ -20,8 +20,12 @@
 
 #include <curl/curl.h>
 
+#include "text.hpp"
+
 namespace alertllm {
 namespace {
+
+using internal::Clip;
 
 // Longest piece of curl's error text (or of anything else untrusted) quoted in a message.
 constexpr std::size_t kMaxQuotedBytes = 160;
@@ -32,23 +36,6 @@ constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 // curl_multi_wakeup() from the stop callback, whichever comes first. This is only a backstop in
 // case a wakeup is ever lost; it does not bound the cancellation latency.
 constexpr int kPollBackstopMs = 100;
-
-// At most `max_bytes` of untrusted text, cut on a UTF-8 character boundary; control bytes
-// become '?' so that a message cannot forge log lines.
-std::string Clip(std::string_view text, std::size_t max_bytes = kMaxQuotedBytes) {
-  std::size_t length = text.size() < max_bytes ? text.size() : max_bytes;
-  if (length < text.size()) {
-    while (length > 0 && (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80) --length;
-  }
-  std::string out;
-  out.reserve(length + 3);
-  for (char c : text.substr(0, length)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7f ? '?' : c;
-  }
-  if (length < text.size()) out += "...";
-  return out;
-}
 
 char Lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -290,7 +277,7 @@ struct Outcome {
 // through to kUnknown; anything on the wire that is not listed is a kNetworkError.
 Error MapCurlError(const Outcome& outcome) {
   const TransferState& state = *outcome.state;
-  const std::string detail = Clip(outcome.curl_message);
+  const std::string detail = Clip(outcome.curl_message, kMaxQuotedBytes);
   if (state.body_over_cap) {
     return Error{ErrorCode::kInvalidResponse,
                  "response body over " + std::to_string(state.max_body_bytes) + " bytes",
@@ -406,7 +393,7 @@ class CurlTransport final : public Transport {
     } catch (const std::bad_alloc&) {
       return Error{ErrorCode::kUnknown, "out of memory"};
     } catch (const std::exception& e) {
-      return Error{ErrorCode::kUnknown, "unexpected exception: " + Clip(e.what())};
+      return Error{ErrorCode::kUnknown, "unexpected exception: " + Clip(e.what(), kMaxQuotedBytes)};
     } catch (...) {
       return Error{ErrorCode::kUnknown, "unexpected exception"};
     }

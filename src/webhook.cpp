@@ -13,35 +13,14 @@
 #include <nlohmann/json.hpp>
 
 #include "rfc3339.hpp"
+#include "text.hpp"
 
 namespace alertllm {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr int kMaxDepth = 64;
-constexpr std::size_t kMaxQuotedBytes = 64;
-constexpr std::size_t kMaxReasonBytes = 128;
-
-// At most `max_bytes` of untrusted text, cut on a UTF-8 character boundary so that a message
-// built from valid UTF-8 stays valid; control bytes become '?' so that a message cannot forge
-// log lines.
-std::string Clip(std::string_view text, std::size_t max_bytes = kMaxQuotedBytes) {
-  std::size_t length = text.size() < max_bytes ? text.size() : max_bytes;
-  if (length < text.size()) {
-    while (length > 0 && (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80) --length;
-  }
-  std::string out;
-  out.reserve(length + 3);
-  for (char c : text.substr(0, length)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7f ? '?' : c;
-  }
-  if (length < text.size()) out += "...";
-  return out;
-}
-
-std::string Quote(std::string_view text) { return "'" + Clip(text) + "'"; }
+using internal::Clip;
+using internal::Quote;
 
 // A wrong value as a message shows it: strings quoted, anything else by its JSON type.
 std::string Describe(const Json& value) {
@@ -60,58 +39,7 @@ std::string Path(std::size_t index, std::string_view field) {
 
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidRequest, std::move(message)}; }
 
-// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, column 9:
-// syntax error while parsing value - invalid literal; last read: '<raw input>'". Only the
-// reason is worth showing; the raw bytes may be anything.
-std::string ShortReason(std::string_view what) {
-  if (const auto bracket = what.find("] "); bracket != std::string_view::npos) {
-    what.remove_prefix(bracket + 2);
-  }
-  if (what.substr(0, 11) == "parse error") {
-    if (const auto colon = what.find(": "); colon != std::string_view::npos) {
-      what.remove_prefix(colon + 2);
-    }
-  }
-  if (const auto last_read = what.find("; last read"); last_read != std::string_view::npos) {
-    what = what.substr(0, last_read);
-  }
-  return Clip(what, kMaxReasonBytes);
-}
 
-// Runs before nlohmann sees the body. nlohmann parses without recursion, but copying,
-// comparing or dumping its tree recurses once per level, so no tree deeper than the limit is
-// ever built. Raw NUL bytes are rejected here because nlohmann takes one for the end of the
-// input and would silently ignore whatever follows it.
-std::optional<Error> CheckStructure(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c == '\0') {
-      return Invalid("malformed JSON at byte " + std::to_string(i + 1) + ": NUL byte");
-    }
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) {
-        return Invalid("JSON nested deeper than " + std::to_string(kMaxDepth) + " levels at byte " +
-                       std::to_string(i + 1));
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
 
 // Moves the string values of the object `value` into `out`, which must be empty.
 std::optional<Error> ReadStringMap(Json& value, std::size_t index, std::string_view field,
@@ -246,17 +174,17 @@ Result<std::vector<Alert>> Parse(std::string_view body, std::size_t max_bytes) {
                    std::to_string(max_bytes));
   }
   if (body.empty()) return Invalid("webhook body is empty");
-  if (auto error = CheckStructure(body)) return std::move(*error);
+  if (auto problem = internal::CheckJsonStructure(body)) return Invalid(std::move(*problem));
 
   Json root;
   try {
     root = Json::parse(body.data(), body.data() + body.size());
   } catch (const Json::parse_error& e) {
     return Invalid("malformed JSON at byte " + std::to_string(e.byte) + ": " +
-                   ShortReason(e.what()));
+                   internal::ShortJsonReason(e.what()));
   } catch (const Json::exception& e) {
     // For instance out_of_range 406, a number too large for a double.
-    return Invalid("malformed JSON: " + ShortReason(e.what()));
+    return Invalid("malformed JSON: " + internal::ShortJsonReason(e.what()));
   }
   return ReadEnvelope(root);
 }
