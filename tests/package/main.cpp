@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A project that consumes an installed alertllm through find_package(alertllm CONFIG).
 #include <alertllm/alert.hpp>
+#include <alertllm/client.hpp>
 #include <alertllm/config.hpp>
 #include <alertllm/env.hpp>
 #include <alertllm/errors.hpp>
@@ -24,6 +25,13 @@ int main() {
   const std::string text =
       alertllm::SerializeMetrics({std::make_shared<alertllm::CircuitBreakerCollector>(breaker)});
   if (text.find("llm_circuit_breaker_state 0") == std::string::npos) return 4;
+  // The compiled client (libcurl and spdlog behind it) links from the installed package.
+  alertllm::HttpLlmClient client(*config);
+  if (client.GetCircuitBreakerState() != alertllm::CircuitState::kClosed) return 5;
+  if (alertllm::SerializeMetrics({client.GetCollectable()}).find("llm_client_attempts_total 0") ==
+      std::string::npos) {
+    return 6;
+  }
   std::printf("alertllm %s: %s\n", ALERTLLM_VERSION, (*alerts)[0].fingerprint.c_str());
   return 0;
 }

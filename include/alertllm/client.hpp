@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alertllm/alert.hpp"
+#include "alertllm/circuit_breaker.hpp"
+#include "alertllm/config.hpp"
+#include "alertllm/result.hpp"
+#include "alertllm/retry.hpp"
+#include "alertllm/transport.hpp"
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace prometheus {
+class Collectable;
+}  // namespace prometheus
+
+namespace alertllm {
+
+/// Per-call options of LlmClient::ClassifyAlert() and Health().
+struct CallOptions {
+  /// The call ends by this time (all attempts and sleeps); the earlier of this and
+  /// `now + config.call_timeout` applies. No value: `call_timeout` alone.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  /// Requesting stop ends the call promptly (a request in flight, or a sleep between retries)
+  /// with kCancelled, which the circuit breaker does not hold against the server.
+  std::stop_token stop_token;
+};
+
+/// What alert-processing code calls to classify alerts: the seed's `LLMClient` interface.
+/// HttpLlmClient implements it; `alertllm/testing/mock_llm_client.hpp` mocks it for tests.
+///
+/// Thread-safety: implementations must allow concurrent calls of every member.
+class LlmClient {
+ public:
+  virtual ~LlmClient() = default;
+
+  /// Classifies one alert. Never throws; every failure is an Error (see HttpLlmClient).
+  virtual Result<Classification> ClassifyAlert(const Alert& alert,
+                                               const CallOptions& options = {}) = 0;
+
+  /// Checks that the endpoint answers. Never throws.
+  virtual Result<void> Health(const CallOptions& options = {}) = 0;
+};
+
+/// The clock and sleeper of HttpLlmClient, injected so tests run without real time.
+///
+/// Thread-safety: implementations must allow concurrent calls of every member.
+class ClientClock {
+ public:
+  virtual ~ClientClock() = default;
+
+  /// Monotonic time: deadlines, attempt durations, breaker time.
+  virtual std::chrono::steady_clock::time_point SteadyNow() const = 0;
+  /// Wall time: only to read an HTTP-date Retry-After.
+  virtual std::chrono::system_clock::time_point SystemNow() const = 0;
+  /// Sleeps for `duration` (≤ 0: returns at once). Returns false if `stop` was requested before
+  /// or during the sleep, which then ends promptly.
+  virtual bool SleepFor(std::chrono::nanoseconds duration, const std::stop_token& stop) = 0;
+};
+
+/// The real clocks, and a sleep on a condition_variable_any that wakes at once when `stop` is
+/// requested. Never returns nullptr.
+std::shared_ptr<ClientClock> MakeSystemClientClock();
+
+/// What HttpLlmClient uses instead of its defaults; a null member (or empty `random`) keeps the
+/// default for it.
+struct ClientDependencies {
+  /// Default: MakeCurlTransport() with the config's TLS settings.
+  std::shared_ptr<Transport> transport;
+  /// Default: MakeSystemClientClock().
+  std::shared_ptr<ClientClock> clock;
+  /// A uniform random number in [0, 1) for backoff jitter; called concurrently from the calling
+  /// threads, so it must be thread-safe. Default: a thread-local Mersenne Twister.
+  std::function<double()> random;
+  /// Where the client logs; null: the client does not log at all.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+/// The client of DESIGN.md §2: ClassifyAlert over HTTP with a circuit breaker, retries with
+/// backoff and server hints, a retry budget and a bound on the whole call.
+///
+/// Logging (spdlog, through the logger passed in; none when it is null, so a library never
+/// writes to a process's default sink unasked): breaker transitions at warn (to open) or info,
+/// retries at debug, failed calls at warn at most once per second per client (with the count
+/// of lines suppressed). Never the API key, never a body beyond a clipped excerpt.
+///
+/// Thread-safe: one client serves any number of threads concurrently.
+class HttpLlmClient final : public LlmClient {
+ public:
+  /// A client over libcurl. Throws std::invalid_argument with Validate()'s message if `config`
+  /// is invalid. `logger` null: no logging.
+  explicit HttpLlmClient(Config config, std::shared_ptr<spdlog::logger> logger = nullptr);
+
+  /// A client with injected dependencies (tests, custom transports). Throws
+  /// std::invalid_argument with Validate()'s message if `config` is invalid.
+  HttpLlmClient(Config config, ClientDependencies dependencies);
+
+  ~HttpLlmClient() override;
+
+  HttpLlmClient(const HttpLlmClient&) = delete;
+  HttpLlmClient& operator=(const HttpLlmClient&) = delete;
+
+  /// Classifies `alert` (an empty fingerprint is computed from its labels).
+  ///
+  /// Errors: kCircuitOpen without any request when the breaker rejects the call (`retry_after`
+  /// = time until a probe may go); kInvalidRequest when the alert cannot be encoded; kCancelled
+  /// when `options.stop_token` is requested; kTimeout when the deadline passes; otherwise the
+  /// last attempt's error after retries (DESIGN.md §4), with `attempts` = requests sent,
+  /// `http_status` of the last response and `retry_after` = the server's hint if it gave one.
+  /// An open breaker seen before a retry ends the loop with the last attempt's error (and the
+  /// breaker's retry_after when the server gave no hint). Never throws: anything unexpected
+  /// is kUnknown.
+  Result<Classification> ClassifyAlert(const Alert& alert,
+                                       const CallOptions& options = {}) override;
+
+  /// GET of the protocol's health path: success on a 2xx, else the mapped error. No retries,
+  /// not recorded in the breaker. Never throws.
+  Result<void> Health(const CallOptions& options = {}) override;
+
+  /// The breaker's state now (time-derived). Lock-free.
+  CircuitState GetCircuitBreakerState() const;
+
+  /// A snapshot of the breaker now.
+  CircuitBreakerStats GetCircuitBreakerStats() const;
+
+  /// The client's metrics for an Exposer (`exposer.RegisterCollectable(...)`) or
+  /// SerializeMetrics(): the breaker's eight seed families (`llm_circuit_breaker_*`) and the
+  /// client's, every series present from start-up at 0:
+  ///
+  ///   llm_client_requests_total{category}          calls by outcome: "success" or ClassifyError()
+  ///   llm_client_attempts_total                    HTTP requests sent
+  ///   llm_client_retries_total                     requests that were retries
+  ///   llm_client_retry_budget_denials_total        retries the retry budget refused
+  ///   llm_client_attempt_duration_seconds          histogram per attempt (breaker buckets)
+  ///   llm_client_classifications_total{severity}   noise, info, warning, critical
+  ///
+  /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
+  /// The collectable stays valid after the client is destroyed.
+  std::shared_ptr<prometheus::Collectable> GetCollectable() const;
+
+ private:
+  struct Metrics;
+  class PermitGuard;
+
+  Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  std::chrono::steady_clock::time_point Deadline(const CallOptions& options) const;
+  std::string Redact(std::string message) const;
+  void LogFailure(const Error& error);
+
+  Config config_;
+  std::shared_ptr<Transport> transport_;
+  std::shared_ptr<ClientClock> clock_;
+  std::function<double()> random_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<CircuitBreaker> breaker_;
+  std::unique_ptr<RetryBudget> budget_;
+  std::shared_ptr<Metrics> metrics_;
+  std::shared_ptr<prometheus::Collectable> collector_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string classify_url_;
+  std::string health_url_;
+  std::atomic<std::int64_t> next_failure_log_ns_{0};
+  std::atomic<std::uint64_t> suppressed_failure_logs_{0};
+};
+
+}  // namespace alertllm

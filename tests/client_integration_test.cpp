@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+// HttpLlmClient end to end: real libcurl against a real cpp-httplib server on 127.0.0.1, port
+// chosen by the kernel, speaking both wire protocols.
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alertllm/client.hpp"
+#include "alertllm/errors.hpp"
+
+namespace alertllm {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kClassification =
+    R"({"severity":4,"category":"availability","summary":"node down","confidence":0.95,)"
+    R"("reasoning":"host unreachable","suggestions":["check power"]})";
+
+std::string ProxyAnswer() {
+  return std::string(R"({"classification":)") + kClassification +
+         R"(,"request_id":"proxy-1","processing_time":"234ms"})";
+}
+
+std::string OpenAIAnswer() {
+  std::string content;
+  for (const char c : std::string(kClassification)) {
+    if (c == '"') content += '\\';
+    content += c;
+  }
+  return R"({"id":"chatcmpl-7","object":"chat.completion","choices":[{"index":0,"message":)"
+         R"({"role":"assistant","content":")" +
+         content + R"("},"finish_reason":"stop"}]})";
+}
+
+Alert NodeDown() {
+  Alert alert;
+  alert.alert_name = "NodeDown";
+  alert.labels = {{"alertname", "NodeDown"}, {"instance", "node-7"}};
+  alert.annotations = {{"description", std::string(10 * 1024, 'd')}};
+  alert.starts_at = std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
+  return alert;
+}
+
+class ClientIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.set_keep_alive_max_count(100000);
+    server_.set_tcp_nodelay(true);
+    server_.Post("/classify", [this](const httplib::Request& req, httplib::Response& res) {
+      Record(req);
+      if (fail_first_.fetch_sub(1) > 0) {
+        res.status = 503;
+        res.set_header("retry-after-ms", "20");
+        return;
+      }
+      if (always_retry_after_) {
+        res.status = 503;
+        res.set_header("Retry-After", "5");
+        return;
+      }
+      res.set_content(ProxyAnswer(), "application/json");
+    });
+    server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      Record(req);
+      res.set_content(OpenAIAnswer(), "application/json");
+    });
+    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    server_.Get("/v1/models", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    const auto give_up = Clock::now() + std::chrono::seconds(5);
+    while (!server_.is_running() && Clock::now() < give_up) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    ASSERT_TRUE(server_.is_running());
+  }
+
+  void TearDown() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Record(const httplib::Request& req) {
+    const std::lock_guard lock(mutex_);
+    bodies_.push_back(req.body);
+    authorizations_.push_back(req.get_header_value("Authorization"));
+  }
+
+  Config MakeConfig(Protocol protocol) const {
+    Config config;
+    config.base_url = "http://127.0.0.1:" + std::to_string(port_);
+    config.api_key = "sk-integration";
+    config.protocol = protocol;
+    config.timeout = std::chrono::seconds(5);
+    config.retry_delay = milliseconds(10);
+    return config;
+  }
+
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = -1;
+  std::atomic<int> fail_first_{0};
+  std::atomic<bool> always_retry_after_{false};
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;          // guarded by mutex_
+  std::vector<std::string> authorizations_;  // guarded by mutex_
+};
+
+TEST_F(ClientIntegrationTest, ProxyProtocolEndToEnd) {
+  HttpLlmClient client(MakeConfig(Protocol::kProxy));
+  const auto result = client.ClassifyAlert(NodeDown());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->severity, Severity::kCritical);
+  EXPECT_EQ(result->request_id, "proxy-1");
+  EXPECT_EQ(result->processing_time, milliseconds(234));
+  EXPECT_EQ(result->attempts, 1);
+  const std::lock_guard lock(mutex_);
+  ASSERT_EQ(authorizations_.size(), 1u);
+  EXPECT_EQ(authorizations_[0], "Bearer sk-integration");
+}
+
+TEST_F(ClientIntegrationTest, OpenAIProtocolEndToEnd) {
+  HttpLlmClient client(MakeConfig(Protocol::kOpenAI));
+  const auto result = client.ClassifyAlert(NodeDown());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->severity, Severity::kCritical);
+  EXPECT_EQ(result->category, "availability");
+  EXPECT_EQ(result->request_id, "chatcmpl-7");
+}
+
+TEST_F(ClientIntegrationTest, RetryReplaysTheSameBodyBytes) {
+  fail_first_ = 2;
+  HttpLlmClient client(MakeConfig(Protocol::kProxy));
+  const auto result = client.ClassifyAlert(NodeDown());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->attempts, 3);
+  const std::lock_guard lock(mutex_);
+  ASSERT_EQ(bodies_.size(), 3u);
+  EXPECT_GT(bodies_[0].size(), 10u * 1024u);
+  EXPECT_EQ(bodies_[1], bodies_[0]);
+  EXPECT_EQ(bodies_[2], bodies_[0]);
+}
+
+TEST_F(ClientIntegrationTest, StopDuringBackoffEndsTheCallPromptly) {
+  always_retry_after_ = true;
+  HttpLlmClient client(MakeConfig(Protocol::kProxy));
+  std::stop_source source;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    source.request_stop();
+  });
+  CallOptions options;
+  options.stop_token = source.get_token();
+  const auto start = Clock::now();
+  const auto result = client.ClassifyAlert(NodeDown(), options);
+  const auto elapsed = Clock::now() - start;
+  stopper.join();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
+  EXPECT_LT(elapsed, std::chrono::seconds(2));
+  EXPECT_EQ(client.GetCircuitBreakerStats().total_calls, 0u);
+}
+
+TEST_F(ClientIntegrationTest, ConnectionRefusedIsNetworkError) {
+  Config config = MakeConfig(Protocol::kProxy);
+  config.base_url = "http://127.0.0.1:1";
+  config.max_retries = 1;
+  HttpLlmClient client(config);
+  const auto result = client.ClassifyAlert(NodeDown());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kNetworkError);
+  EXPECT_EQ(result.error().attempts, 2);
+}
+
+TEST_F(ClientIntegrationTest, HealthOfBothProtocols) {
+  HttpLlmClient proxy(MakeConfig(Protocol::kProxy));
+  EXPECT_TRUE(proxy.Health().has_value());
+  HttpLlmClient openai(MakeConfig(Protocol::kOpenAI));
+  const auto result = openai.Health();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+}
+
+}  // namespace
+}  // namespace alertllm

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: Apache-2.0
+// HttpLlmClient's call loop against a scripted transport and a clock whose sleeps advance time
+// instantly: every branch of DESIGN.md §2–§4 without a network and without real time.
+#include "alertllm/client.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/collectable.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "alertllm/errors.hpp"
+#include "alertllm/metrics.hpp"
+#include "alertllm/version.hpp"
+
+namespace alertllm {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kValidBody =
+    R"({"classification":{"severity":3,"category":"infrastructure","summary":"CPU high",)"
+    R"("confidence":0.9,"reasoning":"r","suggestions":["scale"]},"processing_time":"10ms"})";
+
+// Time stands still except when a test, the transport or a sleep moves it.
+class FakeClock final : public ClientClock {
+ public:
+  SteadyTime SteadyNow() const override {
+    std::lock_guard lock(mutex_);
+    return steady_;
+  }
+  std::chrono::system_clock::time_point SystemNow() const override {
+    std::lock_guard lock(mutex_);
+    return system_;
+  }
+  bool SleepFor(nanoseconds duration, const std::stop_token& stop) override {
+    if (stop.stop_requested()) return false;
+    std::lock_guard lock(mutex_);
+    sleeps_.push_back(duration);
+    duration += oversleep_;
+    steady_ += duration;
+    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
+    return true;
+  }
+  // Every sleep lasts this much longer than asked, as a loaded machine's may.
+  void SetOversleep(nanoseconds extra) {
+    std::lock_guard lock(mutex_);
+    oversleep_ = extra;
+  }
+  void Advance(nanoseconds d) {
+    std::lock_guard lock(mutex_);
+    steady_ += d;
+    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  }
+  std::vector<nanoseconds> Sleeps() const {
+    std::lock_guard lock(mutex_);
+    return sleeps_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  SteadyTime steady_ = SteadyTime(std::chrono::hours(1000));
+  // Thu, 01 Jan 2026 00:00:00 GMT.
+  std::chrono::system_clock::time_point system_ =
+      std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
+  std::vector<nanoseconds> sleeps_;
+  nanoseconds oversleep_{0};
+};
+
+// One scripted answer: the result, how long the attempt takes on the fake clock, and an action
+// run while the "request" is in flight.
+struct Step {
+  Result<HttpResponse> result;
+  nanoseconds takes = milliseconds(10);
+  std::function<void()> during;
+};
+
+struct SentRequest {
+  HttpRequest request;
+  SteadyTime at;
+};
+
+class FakeTransport final : public Transport {
+ public:
+  explicit FakeTransport(std::shared_ptr<FakeClock> clock) : clock_(std::move(clock)) {}
+
+  void Push(Step step) {
+    std::lock_guard lock(mutex_);
+    steps_.push_back(std::move(step));
+  }
+  void Respond(int status, std::string body = {},
+               std::vector<std::pair<std::string, std::string>> headers = {},
+               nanoseconds takes = milliseconds(10)) {
+    HttpResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    response.headers = std::move(headers);
+    Push(Step{std::move(response), takes, {}});
+  }
+  void Fail(Error error) { Push(Step{std::move(error), milliseconds(10), {}}); }
+  // What Send() answers once the script has run out (default: a kUnknown error).
+  void SetDefault(Step step) {
+    std::lock_guard lock(mutex_);
+    default_ = std::move(step);
+  }
+
+  Result<HttpResponse> Send(const HttpRequest& request, std::stop_token /*stop*/) override {
+    Step step{Error{ErrorCode::kUnknown, "fake transport: no scripted answer"}, {}, {}};
+    {
+      std::lock_guard lock(mutex_);
+      if (default_) step = *default_;
+      requests_.push_back(SentRequest{request, clock_->SteadyNow()});
+      if (!steps_.empty()) {
+        step = std::move(steps_.front());
+        steps_.pop_front();
+      }
+    }
+    if (step.during) step.during();
+    clock_->Advance(step.takes);
+    return std::move(step.result);
+  }
+
+  std::vector<SentRequest> Requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  std::shared_ptr<FakeClock> clock_;
+  mutable std::mutex mutex_;
+  std::deque<Step> steps_;
+  std::optional<Step> default_;
+  std::vector<SentRequest> requests_;
+};
+
+Config TestConfig() {
+  Config config;
+  config.base_url = "http://llm.test:8080";
+  config.api_key = "sk-secret-key-123";
+  config.jitter = 0.0;
+  return config;
+}
+
+Alert TestAlert() {
+  Alert alert;
+  alert.alert_name = "HighCPUUsage";
+  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", "node-1"}};
+  alert.annotations = {{"summary", "CPU above 90%"}};
+  alert.starts_at = std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
+  return alert;
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<HttpLlmClient> MakeClient(Config config, double random = 0.0) {
+    ClientDependencies deps;
+    deps.transport = transport_;
+    deps.clock = clock_;
+    deps.random = [random] { return random; };
+    return std::make_unique<HttpLlmClient>(std::move(config), std::move(deps));
+  }
+
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+  std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>(clock_);
+};
+
+TEST_F(ClientTest, FourServiceUnavailableSendExactlyFourRequests) {
+  auto client = MakeClient(TestConfig());
+  for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+  EXPECT_EQ(result.error().attempts, 4);
+  EXPECT_EQ(result.error().http_status, 503);
+  EXPECT_EQ(transport_->Requests().size(), 4u);
+}
+
+TEST_F(ClientTest, TwoFailuresThenSuccessReportsThreeAttempts) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503);
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->attempts, 3);
+  EXPECT_EQ(result->source, "llm");
+  EXPECT_EQ(result->severity, Severity::kWarning);
+  EXPECT_EQ(transport_->Requests().size(), 3u);
+}
+
+TEST_F(ClientTest, BadRequestIsNotRetriedAndLeavesTheBreakerUntouched) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(400, "bad");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kClientError);
+  EXPECT_EQ(result.error().attempts, 1);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.total_calls, 0u);
+  EXPECT_EQ(stats.consecutive_failures, 0u);
+  EXPECT_EQ(stats.state, CircuitState::kClosed);
+}
+
+class RetryAfterJitterTest : public ClientTest, public ::testing::WithParamInterface<double> {};
+
+TEST_P(RetryAfterJitterTest, RetryAfterIsAFloorWhateverTheJitter) {
+  Config config = TestConfig();
+  config.jitter = 1.0;
+  config.retry_delay = milliseconds(100);
+  auto client = MakeClient(config, GetParam());
+  transport_->Respond(503, "", {{"Retry-After", "2"}});
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const auto requests = transport_->Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  // The first attempt took 10 ms; the second starts at least 2 s after the first ended.
+  EXPECT_GE(requests[1].at - requests[0].at, seconds(2) + milliseconds(10));
+}
+
+INSTANTIATE_TEST_SUITE_P(Random, RetryAfterJitterTest, ::testing::Values(0.0, 0.999));
+
+TEST_F(ClientTest, RetryAfterAboveTheCapStopsAndIsReturned) {
+  Config config = TestConfig();
+  config.max_retry_after = seconds(60);
+  auto client = MakeClient(config);
+  transport_->Respond(429, "", {{"Retry-After", "120"}});
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kRateLimited);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  EXPECT_EQ(result.error().retry_after, std::optional<milliseconds>(seconds(120)));
+}
+
+TEST_F(ClientTest, HttpDateRetryAfterIsHonoured) {
+  auto client = MakeClient(TestConfig());
+  // The fake wall clock reads 00:00:00.010 after the first attempt.
+  transport_->Respond(503, "", {{"Retry-After", "Thu, 01 Jan 2026 00:00:05 GMT"}});
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const auto sleeps = clock_->Sleeps();
+  ASSERT_EQ(sleeps.size(), 1u);
+  EXPECT_EQ(sleeps[0], milliseconds(4990));
+}
+
+TEST_F(ClientTest, JunkRetryAfterFallsBackToBackoff) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503, "", {{"Retry-After", "soon"}});
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const auto sleeps = clock_->Sleeps();
+  ASSERT_EQ(sleeps.size(), 1u);
+  EXPECT_EQ(sleeps[0], seconds(1));
+}
+
+TEST_F(ClientTest, DeadlineBoundsAttemptsAndSleeps) {
+  Config config = TestConfig();
+  config.timeout = seconds(2);
+  config.retry_delay = seconds(1);
+  config.retry_backoff = 1.0;
+  auto client = MakeClient(config);
+  for (int i = 0; i < 4; ++i) transport_->Respond(503, "", {}, seconds(2));
+  const SteadyTime start = clock_->SteadyNow();
+  CallOptions options;
+  options.deadline = start + seconds(5);
+  const auto result = client->ClassifyAlert(TestAlert(), options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().attempts, 2);
+  const auto requests = transport_->Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].request.timeout, seconds(2));
+  EXPECT_LE(clock_->SteadyNow(), start + seconds(5));
+  EXPECT_EQ(clock_->Sleeps(), std::vector<nanoseconds>{seconds(1)});
+}
+
+TEST_F(ClientTest, SleepOverrunningTheDeadlineEndsWithTimeoutAndRecordsOnce) {
+  Config config = TestConfig();
+  config.call_timeout = seconds(3);
+  config.circuit_breaker.record = RecordMode::kPerAttempt;
+  auto client = MakeClient(config);
+  clock_->SetOversleep(seconds(5));
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(result.error().attempts, 1);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.total_calls, 1u);
+  EXPECT_EQ(stats.ignored_count, 1u);
+}
+
+TEST_F(ClientTest, CallTimeoutShortensTheLastAttempt) {
+  Config config = TestConfig();
+  config.timeout = seconds(2);
+  config.call_timeout = seconds(4);
+  config.retry_delay = seconds(1);
+  auto client = MakeClient(config);
+  transport_->Respond(503, "", {}, seconds(2));
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const auto requests = transport_->Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].request.timeout, seconds(2));
+  EXPECT_EQ(requests[1].request.timeout, seconds(1));
+}
+
+TEST_F(ClientTest, ExhaustedRetryBudgetLeavesOnlyFirstAttempts) {
+  Config config = TestConfig();
+  config.circuit_breaker.enabled = false;
+  auto client = MakeClient(config);
+  for (int i = 0; i < 20; ++i) transport_->Respond(503);
+  // 10 tokens: the first call's four failures leave 6, the next failure leaves 5, not > 5.
+  EXPECT_EQ(client->ClassifyAlert(TestAlert()).error().attempts, 4);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(client->ClassifyAlert(TestAlert()).error().attempts, 1);
+  }
+  EXPECT_EQ(transport_->Requests().size(), 7u);
+}
+
+TEST_F(ClientTest, BreakerOpenedMidLoopStopsFurtherRequests) {
+  Config config = TestConfig();
+  config.circuit_breaker.max_failures = 1;
+  auto client = MakeClient(config);
+  // While the first attempt is in flight another call fails and opens the breaker.
+  HttpResponse busy;
+  busy.status = 503;
+  transport_->Push(Step{busy, milliseconds(10), [&] {
+                          const auto other = client->ClassifyAlert(TestAlert());
+                          EXPECT_EQ(other.error().attempts, 1);
+                        }});
+  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+  EXPECT_EQ(result.error().attempts, 1);
+  EXPECT_TRUE(result.error().retry_after.has_value());
+  EXPECT_EQ(transport_->Requests().size(), 2u);
+  EXPECT_TRUE(clock_->Sleeps().empty());
+}
+
+TEST_F(ClientTest, CancellationInFlightIsCancelledAndLeavesTheBreakerUnchanged) {
+  auto client = MakeClient(TestConfig());
+  std::stop_source source;
+  transport_->Push(Step{Error{ErrorCode::kCancelled, "cancelled"}, milliseconds(10),
+                        [&] { source.request_stop(); }});
+  CallOptions options;
+  options.stop_token = source.get_token();
+  const auto result = client->ClassifyAlert(TestAlert(), options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
+  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.total_calls, 0u);
+  EXPECT_EQ(stats.consecutive_failures, 0u);
+}
+
+TEST_F(ClientTest, CancellationDuringBackoffEndsTheCallWithoutAnotherRequest) {
+  auto client = MakeClient(TestConfig());
+  std::stop_source source;
+  HttpResponse busy;
+  busy.status = 503;
+  transport_->Push(Step{busy, milliseconds(10), [&] { source.request_stop(); }});
+  transport_->Respond(200, kValidBody);
+  CallOptions options;
+  options.stop_token = source.get_token();
+  const auto result = client->ClassifyAlert(TestAlert(), options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(result.error().attempts, 1);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
+}
+
+TEST_F(ClientTest, CancelledBeforeTheCallSendsNothing) {
+  auto client = MakeClient(TestConfig());
+  std::stop_source source;
+  source.request_stop();
+  CallOptions options;
+  options.stop_token = source.get_token();
+  EXPECT_EQ(client->ClassifyAlert(TestAlert(), options).error().code, ErrorCode::kCancelled);
+  EXPECT_TRUE(transport_->Requests().empty());
+}
+
+TEST_F(ClientTest, BodyBytesAreIdenticalOnEveryAttempt) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503);
+  transport_->Respond(502);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const auto requests = transport_->Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_FALSE(requests[0].request.body.empty());
+  EXPECT_EQ(requests[1].request.body, requests[0].request.body);
+  EXPECT_EQ(requests[2].request.body, requests[0].request.body);
+}
+
+TEST_F(ClientTest, RequestCarriesUrlAndHeaders) {
+  Config config = TestConfig();
+  config.extra_headers = {{"X-Team", "sre"}};
+  auto client = MakeClient(config);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const HttpRequest request = transport_->Requests().at(0).request;
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "http://llm.test:8080/classify");
+  using Header = std::pair<std::string, std::string>;
+  EXPECT_THAT(request.headers, ::testing::Contains(Header{"Authorization", "Bearer sk-secret-key-123"}));
+  EXPECT_THAT(request.headers,
+              ::testing::Contains(Header{"User-Agent", std::string("alertllm/") + ALERTLLM_VERSION}));
+  EXPECT_THAT(request.headers, ::testing::Contains(Header{"Content-Type", "application/json"}));
+  EXPECT_THAT(request.headers, ::testing::Contains(Header{"Accept", "application/json"}));
+  EXPECT_THAT(request.headers, ::testing::Contains(Header{"X-Team", "sre"}));
+}
+
+TEST_F(ClientTest, OpenAIProtocolPostsToChatCompletions) {
+  Config config = TestConfig();
+  config.protocol = Protocol::kOpenAI;
+  auto client = MakeClient(config);
+  transport_->Respond(500);
+  (void)client->ClassifyAlert(TestAlert());
+  EXPECT_EQ(transport_->Requests().at(0).request.url, "http://llm.test:8080/v1/chat/completions");
+}
+
+TEST_F(ClientTest, EmptyFingerprintIsComputed) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  EXPECT_THAT(transport_->Requests().at(0).request.body,
+              HasSubstr(Fingerprint(TestAlert().labels)));
+}
+
+TEST_F(ClientTest, ApiKeyNeverAppearsInAnErrorMessage) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(401, "invalid token: Bearer sk-secret-key-123");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_THAT(result.error().message, Not(HasSubstr("sk-secret-key-123")));
+  EXPECT_THAT(result.error().message, HasSubstr("401"));
+}
+
+TEST_F(ClientTest, ShouldRetryFalseHeaderStopsRetriesOnServerError) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  transport_->Respond(200, kValidBody);
+  EXPECT_EQ(client->ClassifyAlert(TestAlert()).error().attempts, 1);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+}
+
+TEST_F(ClientTest, SlownessIsJudgedOnTheAttemptNotOnSleeps) {
+  Config config = TestConfig();
+  config.circuit_breaker.slow_call_duration = seconds(1);
+  auto client = MakeClient(config);
+  transport_->Respond(503, "", {{"Retry-After", "5"}});
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.success_count, 1u);
+  EXPECT_EQ(stats.slow_call_rate, 0.0);
+
+  transport_->Respond(200, kValidBody, {}, seconds(2));
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.failure_count, 1u);  // a slow success counts as a failure
+  EXPECT_EQ(stats.slow_call_rate, 0.5);
+}
+
+TEST_F(ClientTest, PerAttemptModeRecordsEveryAttempt) {
+  Config config = TestConfig();
+  config.circuit_breaker.record = RecordMode::kPerAttempt;
+  auto client = MakeClient(config);
+  transport_->Respond(503);
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.total_calls, 3u);
+  EXPECT_EQ(stats.failure_count, 2u);
+  EXPECT_EQ(stats.success_count, 1u);
+}
+
+TEST_F(ClientTest, PerCallModeRecordsOnce) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503);
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
+  EXPECT_EQ(stats.total_calls, 1u);
+  EXPECT_EQ(stats.success_count, 1u);
+}
+
+TEST_F(ClientTest, PerAttemptModeStopsWhenTheBreakerOpens) {
+  Config config = TestConfig();
+  config.circuit_breaker.record = RecordMode::kPerAttempt;
+  config.circuit_breaker.max_failures = 2;
+  auto client = MakeClient(config);
+  for (int i = 0; i < 4; ++i) transport_->Respond(503);
+  const auto result = client->ClassifyAlert(TestAlert());
+  EXPECT_EQ(result.error().attempts, 2);
+  EXPECT_EQ(transport_->Requests().size(), 2u);
+  EXPECT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+}
+
+TEST_F(ClientTest, InvalidResponseIsNotRetriedAndCountsAsFailure) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(200, "not json at all");
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidResponse);
+  EXPECT_EQ(result.error().attempts, 1);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
+}
+
+TEST_F(ClientTest, OpenCircuitReturnsRetryAfterWithoutARequest) {
+  Config config = TestConfig();
+  config.circuit_breaker.max_failures = 1;
+  config.circuit_breaker.reset_timeout = seconds(30);
+  auto client = MakeClient(config);
+  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  (void)client->ClassifyAlert(TestAlert());
+  ASSERT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+  clock_->Advance(seconds(10));
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kCircuitOpen);
+  EXPECT_EQ(result.error().attempts, 0);
+  EXPECT_EQ(result.error().retry_after, std::optional<milliseconds>(seconds(20)));
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+}
+
+TEST_F(ClientTest, NetworkErrorsAreRetried) {
+  auto client = MakeClient(TestConfig());
+  transport_->Fail(Error{ErrorCode::kNetworkError, "connection refused"});
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->attempts, 2);
+}
+
+TEST_F(ClientTest, RequestIdComesFromTheHeaderWhenTheBodyHasNone) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(200, kValidBody, {{"X-Request-Id", "req-42"}});
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->request_id, "req-42");
+}
+
+TEST_F(ClientTest, InvalidAlertIsInvalidRequestWithoutARequest) {
+  auto client = MakeClient(TestConfig());
+  Alert alert = TestAlert();
+  alert.labels["bad"] = std::string("\xff\xfe", 2);
+  const auto result = client->ClassifyAlert(alert);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_TRUE(transport_->Requests().empty());
+  EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
+}
+
+TEST_F(ClientTest, HealthSucceedsOnTwoHundred) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(200, "ok");
+  EXPECT_TRUE(client->Health().has_value());
+  const HttpRequest request = transport_->Requests().at(0).request;
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url, "http://llm.test:8080/health");
+}
+
+TEST_F(ClientTest, HealthFailsWithTheMappedErrorAndIsNotRecorded) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(503);
+  transport_->Respond(200);
+  const auto result = client->Health();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+  EXPECT_EQ(result.error().http_status, 503);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
+}
+
+TEST_F(ClientTest, ConstructorThrowsOnInvalidConfig) {
+  Config config = TestConfig();
+  config.timeout = milliseconds(0);
+  try {
+    (void)MakeClient(config);
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("timeout: must be > 0"));
+  }
+}
+
+TEST_F(ClientTest, MetricsExistAtZeroFromStartUp) {
+  auto client = MakeClient(TestConfig());
+  const std::string text = SerializeMetrics({client->GetCollectable()});
+  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_state 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"unknown_error\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"critical\"} 0"));
+}
+
+TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
+  Config config = TestConfig();
+  config.circuit_breaker.enabled = false;
+  auto client = MakeClient(config);
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody, {}, milliseconds(200));
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  for (int i = 0; i < 4; ++i) transport_->Respond(500);
+  (void)client->ClassifyAlert(TestAlert());
+  transport_->Respond(500);
+  (void)client->ClassifyAlert(TestAlert());  // 4.1 tokens left: the budget refuses the retry
+  const std::string text = SerializeMetrics({client->GetCollectable()});
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 2"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 7"));
+  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 4"));
+  EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 7"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.1\"} 6"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\"} 1"));
+}
+
+TEST_F(ClientTest, OneClientServesManyThreads) {
+  Config config = TestConfig();
+  config.circuit_breaker.max_failures = 1000;
+  config.circuit_breaker.minimum_calls = 1000;
+  auto client = MakeClient(config);
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = kValidBody;
+  transport_->SetDefault(Step{ok, milliseconds(1), {}});
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 50;
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kCalls; ++i) {
+        if (client->ClassifyAlert(TestAlert()).has_value()) successes.fetch_add(1);
+        (void)client->GetCircuitBreakerStats();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(successes.load(), kThreads * kCalls);
+  EXPECT_EQ(client->GetCircuitBreakerStats().success_count,
+            static_cast<std::uint64_t>(kThreads * kCalls));
+}
+
+int CountOf(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
+  std::ostringstream out;
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  logger->set_level(spdlog::level::debug);
+  Config config = TestConfig();
+  config.circuit_breaker.max_failures = 3;
+  ClientDependencies deps;
+  deps.transport = transport_;
+  deps.clock = clock_;
+  deps.random = [] { return 0.0; };
+  deps.logger = logger;
+  HttpLlmClient client(config, std::move(deps));
+  for (int i = 0; i < 5; ++i) {
+    transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});
+    (void)client.ClassifyAlert(TestAlert());
+  }
+  EXPECT_EQ(CountOf(out.str(), "classify failed"), 1);
+  clock_->Advance(seconds(2));
+  transport_->Respond(401, "Bearer sk-secret-key-123");
+  (void)client.ClassifyAlert(TestAlert());  // the breaker is open: rejected, logged at debug
+  clock_->Advance(seconds(60));
+  transport_->Respond(401, "Bearer sk-secret-key-123");
+  (void)client.ClassifyAlert(TestAlert());
+  const std::string text = out.str();
+  EXPECT_EQ(CountOf(text, "classify failed"), 2);
+  EXPECT_THAT(text, HasSubstr("similar lines suppressed"));
+  EXPECT_THAT(text, HasSubstr("[warning] alertllm: circuit breaker closed -> open"));
+  EXPECT_THAT(text, Not(HasSubstr("sk-secret-key-123")));
+}
+
+TEST(SystemClientClockTest, StopWakesTheSleepPromptly) {
+  auto clock = MakeSystemClientClock();
+  std::stop_source source;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    source.request_stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(clock->SleepFor(seconds(10), source.get_token()));
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
+}
+
+TEST(SystemClientClockTest, SleepWithoutStopReturnsTrue) {
+  auto clock = MakeSystemClientClock();
+  EXPECT_TRUE(clock->SleepFor(milliseconds(1), std::stop_token()));
+}
+
+}  // namespace
+}  // namespace alertllm
