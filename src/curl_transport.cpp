@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "alertllm/curl_transport.hpp"
 
+#include "alertllm/config.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -25,7 +27,9 @@
 namespace alertllm {
 namespace {
 
+using detail::EqualsIgnoreCase;
 using internal::Clip;
+using internal::Trim;
 
 // Longest piece of curl's error text (or of anything else untrusted) quoted in a message.
 constexpr std::size_t kMaxQuotedBytes = 160;
@@ -38,22 +42,6 @@ constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 constexpr int kPollBackstopMs = 100;
 
 char Lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view text) noexcept {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
 
 struct CurlGlobal {
   CURLcode code = CURLE_FAILED_INIT;

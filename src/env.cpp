@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "text.hpp"
+
 namespace alertllm {
 namespace {
 
@@ -25,36 +27,6 @@ using std::chrono::nanoseconds;
 constexpr std::size_t kMaxQuotedBytes = 64;
 
 constexpr bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if there is none. Quote()
-// copies such sequences as they are and escapes every other byte, so an error message is valid
-// UTF-8 even when the value is not.
-std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) noexcept {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) low = 0xa0;   // overlong
-    if (lead == 0xed) high = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) low = 0x90;   // overlong
-    if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() - i < length) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
-  }
-  return length;
-}
 
 // 'text' for an error message: at most the first kMaxQuotedBytes bytes (never cutting a UTF-8
 // character, marked with "..." when cut), with control characters, invalid UTF-8, quotes and
@@ -67,7 +39,7 @@ std::string Quote(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t length = 1;
     if (c >= 0x80) {
-      length = Utf8SequenceLength(text, i);
+      length = internal::Utf8SequenceLength(text.substr(i));
       if (length == 0) length = 1;
     }
     if (i + length > kMaxQuotedBytes) break;

@@ -447,14 +447,6 @@ Result<Classification> DecodeProxy(const Json& root) {
   return out;
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 // "```json\n{…}\n```" → "{…}". Any info string is accepted after the opening fence; text that
 // does not both open and close with a fence is returned trimmed, as it is.
 std::string_view StripCodeFence(std::string_view text) {

@@ -53,6 +53,14 @@ std::string Clip(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::string_view Trim(std::string_view text) noexcept {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(kSpace);
+  return text.substr(first, last - first + 1);
+}
+
 std::string Quote(std::string_view text) { return "'" + Clip(text) + "'"; }
 
 std::string ShortJsonReason(std::string_view what) {

@@ -17,6 +17,9 @@ std::size_t Utf8SequenceLength(std::string_view text) noexcept;
 /// stays valid UTF-8 and cannot forge log lines.
 std::string Clip(std::string_view text, std::size_t max_bytes = 64);
 
+/// `text` without leading and trailing spaces, tabs, CRs and LFs.
+std::string_view Trim(std::string_view text) noexcept;
+
 /// `'` + Clip(text) + `'`.
 std::string Quote(std::string_view text);
 
