@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev prometheus-cpp-dev libspdlog-dev
-  prometheus
+  prometheus prometheus-alertmanager
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-16 libclang-rt-16-dev
   "$@"
