@@ -311,6 +311,11 @@ HttpLlmClient::HttpLlmClient(Config config, ClientDependencies dependencies)
               {"User-Agent", user_agent}};
   if (!config_.api_key.empty()) headers_.emplace_back("Authorization", "Bearer " + config_.api_key);
   for (const auto& header : config_.extra_headers) headers_.push_back(header);
+  // A model or prompt that is not UTF-8 leaves frame_ null: every call then gets the same
+  // kInvalidRequest from EncodeClassifyRequest(alert, config) as before the frame existed.
+  if (Result<internal::RequestFrame> frame = internal::MakeRequestFrame(config_)) {
+    frame_ = std::make_shared<const internal::RequestFrame>(*std::move(frame));
+  }
   classify_url_ = internal::JoinUrl(config_.base_url, internal::ClassifyPath(config_.protocol));
   health_url_ = internal::JoinUrl(config_.base_url, internal::HealthPath(config_.protocol));
 }
@@ -407,7 +412,8 @@ Result<Classification> HttpLlmClient::Classify(const Alert& input, const CallOpt
     alert = &with_fingerprint;
   }
 
-  Result<std::string> body = internal::EncodeClassifyRequest(*alert, config_);
+  Result<std::string> body = frame_ ? internal::EncodeClassifyRequest(*alert, *frame_)
+                                    : internal::EncodeClassifyRequest(*alert, config_);
   if (!body) {
     guard.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
     return std::move(body).error();

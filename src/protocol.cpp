@@ -230,43 +230,59 @@ std::string OverLimit(std::string_view what, std::size_t size, std::size_t limit
          std::to_string(limit) + " bytes";
 }
 
-Result<std::string> EncodeRequest(const Alert& alert, const Config& config,
-                                  std::size_t max_request_bytes) {
+RequestFrame MakeFrame(const Config& config) {
   const std::string_view prompt = config.prompt.empty() ? DefaultPrompt() : config.prompt;
-  const std::size_t lower_bound = RawSize(alert) + config.model.size() + prompt.size();
+  RequestFrame frame;
+  frame.protocol = config.protocol;
+  frame.raw_size = config.model.size() + prompt.size();
+  if (config.protocol == Protocol::kProxy) {
+    frame.head = R"({"alert":)";
+    frame.tail = R"(,"model":)";
+    AppendJsonString(frame.tail, config.model);
+    frame.tail += R"(,"prompt":)";
+    AppendJsonString(frame.tail, prompt);
+    frame.tail += '}';
+  } else {
+    frame.head = R"({"model":)";
+    AppendJsonString(frame.head, config.model);
+    frame.head += R"(,"messages":[{"role":"system","content":)";
+    AppendJsonString(frame.head, prompt);
+    frame.head += R"(},{"role":"user","content":)";
+    frame.tail = R"(}],"temperature":0,"response_format":{"type":"json_schema","json_schema":)";
+    frame.tail += R"({"name":"alert_classification","strict":true,"schema":)";
+    frame.tail += kClassificationSchema;
+    frame.tail += "}}}";
+  }
+  return frame;
+}
+
+std::optional<Error> CheckFrameText(const Config& config) {
+  const std::string_view prompt = config.prompt.empty() ? DefaultPrompt() : config.prompt;
+  if (auto error = CheckUtf8(config.model, "model")) return error;
+  return CheckUtf8(prompt, "prompt");
+}
+
+Result<std::string> EncodeRequest(const Alert& alert, const RequestFrame& frame,
+                                  std::size_t max_request_bytes) {
+  const std::size_t lower_bound = RawSize(alert) + frame.raw_size;
   if (lower_bound > max_request_bytes) {
     return BadRequest("request body is at least " + std::to_string(lower_bound) +
                       " bytes, over the limit of " + std::to_string(max_request_bytes) + " bytes");
   }
   if (auto error = CheckAlert(alert)) return std::move(*error);
-  if (auto error = CheckUtf8(config.model, "model")) return std::move(*error);
-  if (auto error = CheckUtf8(prompt, "prompt")) return std::move(*error);
 
   std::string body;
-  body.reserve(lower_bound + lower_bound / 8 + 1024);
-  if (config.protocol == Protocol::kProxy) {
-    body += R"({"alert":)";
+  body.reserve(frame.head.size() + frame.tail.size() + RawSize(alert) + RawSize(alert) / 8 + 512);
+  body += frame.head;
+  if (frame.protocol == Protocol::kProxy) {
     AppendAlert(body, alert);
-    body += R"(,"model":)";
-    AppendJsonString(body, config.model);
-    body += R"(,"prompt":)";
-    AppendJsonString(body, prompt);
-    body += '}';
   } else {
     std::string alert_json;
     alert_json.reserve(RawSize(alert) + 256);
     AppendAlert(alert_json, alert);
-    body += R"({"model":)";
-    AppendJsonString(body, config.model);
-    body += R"(,"messages":[{"role":"system","content":)";
-    AppendJsonString(body, prompt);
-    body += R"(},{"role":"user","content":)";
     AppendJsonString(body, alert_json);
-    body += R"(}],"temperature":0,"response_format":{"type":"json_schema","json_schema":)";
-    body += R"({"name":"alert_classification","strict":true,"schema":)";
-    body += kClassificationSchema;
-    body += "}}}";
   }
+  body += frame.tail;
   if (body.size() > max_request_bytes) {
     return BadRequest(OverLimit("request body", body.size(), max_request_bytes));
   }
@@ -638,10 +654,43 @@ Result<std::string> EncodeAlertJson(const Alert& alert) {
   }
 }
 
+Result<RequestFrame> MakeRequestFrame(const Config& config) {
+  try {
+    if (auto error = CheckFrameText(config)) return std::move(*error);
+    return MakeFrame(config);
+  } catch (const std::bad_alloc&) {
+    return Error{ErrorCode::kUnknown, "out of memory"};
+  } catch (...) {
+    return Error{ErrorCode::kUnknown, "internal error"};
+  }
+}
+
+Result<std::string> EncodeClassifyRequest(const Alert& alert, const RequestFrame& frame,
+                                          std::size_t max_request_bytes) {
+  try {
+    return EncodeRequest(alert, frame, max_request_bytes);
+  } catch (const std::bad_alloc&) {
+    return Error{ErrorCode::kUnknown, "out of memory"};
+  } catch (...) {
+    return Error{ErrorCode::kUnknown, "internal error"};
+  }
+}
+
 Result<std::string> EncodeClassifyRequest(const Alert& alert, const Config& config,
                                           std::size_t max_request_bytes) {
   try {
-    return EncodeRequest(alert, config, max_request_bytes);
+    // The lower bound first, as documented: a 100 MB annotation is refused before the prompt's
+    // UTF-8 is even checked, and the frame is built only for an alert that may fit.
+    const std::string_view prompt = config.prompt.empty() ? DefaultPrompt() : config.prompt;
+    const std::size_t lower_bound = RawSize(alert) + config.model.size() + prompt.size();
+    if (lower_bound > max_request_bytes) {
+      return BadRequest("request body is at least " + std::to_string(lower_bound) +
+                        " bytes, over the limit of " + std::to_string(max_request_bytes) +
+                        " bytes");
+    }
+    if (auto error = CheckAlert(alert)) return std::move(*error);
+    if (auto error = CheckFrameText(config)) return std::move(*error);
+    return EncodeRequest(alert, MakeFrame(config), max_request_bytes);
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};
   } catch (...) {

@@ -64,6 +64,30 @@ Result<std::string> EncodeAlertJson(const Alert& alert);
 Result<std::string> EncodeClassifyRequest(const Alert& alert, const Config& config,
                                           std::size_t max_request_bytes = kDefaultMaxRequestBytes);
 
+/// The bytes of a classify request that do not depend on the alert — the protocol's framing
+/// with the model and the escaped prompt — built once per client so that a call escapes only
+/// its alert. Immutable once made; share it freely.
+struct RequestFrame {
+  Protocol protocol = Protocol::kProxy;
+  /// Everything before the alert (proxy: `{"alert":`; openai: up to the user message's
+  /// opening quote).
+  std::string head;
+  /// Everything after it.
+  std::string tail;
+  /// model.size() + prompt.size(): the frame's share of the lower bound checked before
+  /// encoding.
+  std::size_t raw_size = 0;
+};
+
+/// The frame of `config` (protocol, model, prompt). Errors: kInvalidRequest when the model or
+/// the prompt is not valid UTF-8; kUnknown for out of memory.
+Result<RequestFrame> MakeRequestFrame(const Config& config);
+
+/// EncodeClassifyRequest(alert, config, max) with the frame of `config` made beforehand:
+/// byte-identical output and the same errors, without re-escaping the prompt on every call.
+Result<std::string> EncodeClassifyRequest(const Alert& alert, const RequestFrame& frame,
+                                          std::size_t max_request_bytes = kDefaultMaxRequestBytes);
+
 /// Decodes and validates the answer to a classify request (DESIGN.md §5):
 ///  - proxy: `{"classification":{…},"request_id","processing_time","error"?}`. A non-empty
 ///    `error` fails the call with its text. `request_id` and `processing_time` are metadata:

@@ -288,6 +288,64 @@ TEST(EncodeClassifyRequestTest, EveryCaptureSurvivesBothProtocols) {
   EXPECT_GE(alerts_checked, 2 * 18);
 }
 
+// The client encodes through a RequestFrame made once; it must send exactly what the
+// config-taking overload documents, for every capture, both protocols and a custom prompt.
+TEST(RequestFrameTest, FramedEncodingIsByteIdenticalToTheConfigOverload) {
+  int bodies = 0;
+  for (const auto& path : CaptureFiles()) {
+    auto alerts = ParseAlertmanagerWebhook(ReadFile(path));
+    ASSERT_TRUE(alerts.has_value());
+    for (const Alert& alert : *alerts) {
+      for (Protocol protocol : {Protocol::kProxy, Protocol::kOpenAI}) {
+        for (const char* prompt : {"", "Classify.\n\"Quoted\" \x01 \xE6\x8E\xA8"}) {
+          Config config = MakeConfig(protocol);
+          config.prompt = prompt;
+          auto frame = MakeRequestFrame(config);
+          ASSERT_TRUE(frame.has_value()) << frame.error().message;
+          auto framed = EncodeClassifyRequest(alert, *frame);
+          ASSERT_TRUE(framed.has_value()) << framed.error().message;
+          EXPECT_EQ(*framed, EncodeOk(alert, config));
+          ++bodies;
+        }
+      }
+    }
+  }
+  EXPECT_GE(bodies, 4 * 18);
+}
+
+TEST(RequestFrameTest, InvalidUtf8ModelOrPromptIsRejectedWhenTheFrameIsMade) {
+  Config config = MakeConfig(Protocol::kOpenAI);
+  config.model = "bad\xFF";
+  auto frame = MakeRequestFrame(config);
+  ASSERT_FALSE(frame.has_value());
+  EXPECT_EQ(frame.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_THAT(frame.error().message, StartsWith("model: not valid UTF-8 at byte 4"));
+  config.model = "ok";
+  config.prompt = "\xC0\x80";
+  frame = MakeRequestFrame(config);
+  ASSERT_FALSE(frame.has_value());
+  EXPECT_THAT(frame.error().message, StartsWith("prompt: not valid UTF-8 at byte 1"));
+}
+
+TEST(RequestFrameTest, SizeLimitAndBadAlertGiveTheSameErrorsAsTheConfigOverload) {
+  const Config config = MakeConfig(Protocol::kProxy);
+  const RequestFrame frame = MakeRequestFrame(config).value();
+  Alert big = MakeAlert();
+  big.annotations["description"] = std::string(2 * kMiB, 'x');
+  auto framed = EncodeClassifyRequest(big, frame);
+  auto direct = EncodeClassifyRequest(big, config);
+  ASSERT_FALSE(framed.has_value());
+  ASSERT_FALSE(direct.has_value());
+  EXPECT_EQ(framed.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(framed.error().message, direct.error().message);
+  Alert bad = MakeAlert();
+  bad.labels["job"] = "\xFF";
+  framed = EncodeClassifyRequest(bad, frame);
+  direct = EncodeClassifyRequest(bad, config);
+  ASSERT_FALSE(framed.has_value());
+  EXPECT_EQ(framed.error().message, direct.error().message);
+}
+
 TEST(EncodeClassifyRequestTest, UnicodeCaptureLabelsAreSentByteExact) {
   std::string body;
   for (const auto& path : CaptureFiles()) {

@@ -29,6 +29,10 @@ class Collectable;
 
 namespace alertllm {
 
+namespace internal {
+struct RequestFrame;
+}  // namespace internal
+
 /// Per-call options of LlmClient::ClassifyAlert() and Health().
 struct CallOptions {
   /// The call ends by this time (all attempts and sleeps); the earlier of this and
@@ -170,6 +174,7 @@ class HttpLlmClient final : public LlmClient {
   std::shared_ptr<Metrics> metrics_;
   std::shared_ptr<prometheus::Collectable> collector_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  std::shared_ptr<const internal::RequestFrame> frame_;  // the request bytes around the alert
   std::string classify_url_;
   std::string health_url_;
   std::atomic<std::int64_t> next_failure_log_ns_{0};
