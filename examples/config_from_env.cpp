@@ -33,6 +33,7 @@ int main() {
   Row("api_key", c.api_key.empty() ? "(none)" : "(set, redacted)");
   Row("model", c.model);
   Row("protocol", std::string(alertllm::ToString(c.protocol)));
+  Row("fallback", std::string(alertllm::ToString(c.fallback)));
   Row("timeout", D(c.timeout));
   Row("call_timeout", D(c.call_timeout));
   Row("connect_timeout", D(c.connect_timeout));

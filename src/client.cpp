@@ -18,6 +18,7 @@
 
 #include "alertllm/curl_transport.hpp"
 #include "alertllm/errors.hpp"
+#include "alertllm/fallback.hpp"
 #include "alertllm/metrics.hpp"
 #include "alertllm/version.hpp"
 #include "protocol.hpp"
@@ -80,6 +81,19 @@ CallOutcome OutcomeOf(const Error& error) noexcept {
   }
 }
 
+// DESIGN.md §2 step 6: the fallback answers when the LLM could not — the breaker rejected the
+// call, the server failed or was unreachable until retries ran out, or its answer was unusable.
+// It does not when the caller gave up (kCancelled), when the request itself is at fault
+// (kInvalidRequest, or a 4xx the server sent back: kClientError other than 408/409/429), when
+// the configuration is (kInvalidConfig), nor for kUnknown (a bug, or the process out of
+// memory): a rule-based answer would hide those from the caller.
+bool FallsBack(const Error& error) noexcept {
+  if (error.code == ErrorCode::kCircuitOpen || error.code == ErrorCode::kInvalidResponse) {
+    return true;
+  }
+  return IsRetryableError(error);
+}
+
 std::string HttpErrorMessage(int status, std::string_view what, std::string_view body) {
   std::string message = "HTTP " + std::to_string(status) + " from " + std::string(what);
   if (!body.empty()) message += ": " + internal::Quote(body);
@@ -99,6 +113,8 @@ constexpr std::array<ErrorCode, 11> kErrorCodes = {
 constexpr std::size_t kCategories = kErrorCodes.size() + 1;
 constexpr std::array<Severity, 4> kSeverities = {Severity::kNoise, Severity::kInfo,
                                                  Severity::kWarning, Severity::kCritical};
+// The values of Classification::source.
+constexpr std::array<std::string_view, 3> kSources = {"llm", "cache", "fallback"};
 
 }  // namespace
 
@@ -111,16 +127,29 @@ struct HttpLlmClient::Metrics {
   std::array<std::atomic<std::uint64_t>, 10> attempt_buckets{};
   std::atomic<std::uint64_t> attempt_count{0};
   std::atomic<std::uint64_t> attempt_sum_ns{0};
-  std::array<std::atomic<std::uint64_t>, 4> classifications{};
+  // [source][severity], in kSources and kSeverities order.
+  std::array<std::array<std::atomic<std::uint64_t>, kSeverities.size()>, kSources.size()>
+      classifications{};
+  // By ErrorCode value: the error the fallback answered in place of.
+  std::array<std::atomic<std::uint64_t>, kErrorCodes.size()> fallbacks{};
 
+  // The call's real outcome, whether or not the fallback then answers.
   void Request(const Result<Classification>& result) noexcept {
     const std::size_t index =
         result.has_value() ? 0 : 1 + static_cast<std::size_t>(result.error().code);
     if (index < requests.size()) requests[index].fetch_add(1, std::memory_order_relaxed);
-    if (result.has_value()) {
-      const auto severity = static_cast<std::size_t>(static_cast<int>(result->severity) - 1);
-      if (severity < classifications.size()) {
-        classifications[severity].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void Fallback(ErrorCode reason) noexcept {
+    const auto index = static_cast<std::size_t>(reason);
+    if (index < fallbacks.size()) fallbacks[index].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void Classified(const Classification& answer) noexcept {
+    const auto severity = static_cast<std::size_t>(static_cast<int>(answer.severity) - 1);
+    for (std::size_t source = 0; source < kSources.size(); ++source) {
+      if (answer.source == kSources[source] && severity < kSeverities.size()) {
+        classifications[source][severity].fetch_add(1, std::memory_order_relaxed);
       }
     }
   }
@@ -217,13 +246,30 @@ class ClientCollector final : public prometheus::Collectable {
     duration.metric.push_back(std::move(histogram));
     families.push_back(std::move(duration));
 
-    auto classifications = Family("llm_client_classifications_total",
-                                  "Classifications returned, by severity.", MetricType::Counter);
-    for (std::size_t i = 0; i < kSeverities.size(); ++i) {
-      classifications.metric.push_back(
-          Counter(m.classifications[i].load(kRelaxed), "severity", ToString(kSeverities[i])));
+    auto classifications =
+        Family("llm_client_classifications_total",
+               "Classifications returned, by severity and source (llm, cache or fallback).",
+               MetricType::Counter);
+    for (std::size_t source = 0; source < kSources.size(); ++source) {
+      for (std::size_t i = 0; i < kSeverities.size(); ++i) {
+        prometheus::ClientMetric metric =
+            Counter(m.classifications[source][i].load(kRelaxed), "severity",
+                    ToString(kSeverities[i]));
+        metric.label.push_back({"source", std::string(kSources[source])});
+        classifications.metric.push_back(std::move(metric));
+      }
     }
     families.push_back(std::move(classifications));
+
+    auto fallbacks = Family("llm_client_fallbacks_total",
+                            "Classifications answered by the rule-based fallback, by the error "
+                            "category that made it answer.",
+                            MetricType::Counter);
+    for (ErrorCode code : kErrorCodes) {
+      fallbacks.metric.push_back(Counter(m.fallbacks[static_cast<std::size_t>(code)].load(kRelaxed),
+                                         "reason", ClassifyError(code)));
+    }
+    families.push_back(std::move(fallbacks));
     return families;
   }
 
@@ -350,7 +396,7 @@ std::string HttpLlmClient::Redact(std::string message) const {
   return message;
 }
 
-void HttpLlmClient::LogFailure(const Error& error) {
+void HttpLlmClient::LogFailure(const Error& error, bool fell_back) {
   if (!logger_) return;
   const std::int64_t now_ns = clock_->SteadyNow().time_since_epoch().count();
   std::int64_t next = next_failure_log_ns_.load(std::memory_order_relaxed);
@@ -361,8 +407,9 @@ void HttpLlmClient::LogFailure(const Error& error) {
     return;
   }
   const std::uint64_t suppressed = suppressed_failure_logs_.exchange(0, std::memory_order_relaxed);
-  logger_->warn("alertllm: classify failed: {} ({}) after {} attempt(s): {}{}",
+  logger_->warn("alertllm: classify failed: {} ({}) after {} attempt(s): {}{}{}",
                 ClassifyError(error), error.http_status, error.attempts, error.message,
+                fell_back ? "; answered by the fallback rules" : "",
                 suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines suppressed)"
                                : std::string());
 }
@@ -373,12 +420,21 @@ Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
     Result<Classification> result = Classify(alert, options);
     metrics_->Request(result);
     if (!result) {
-      result.error().message = Redact(std::move(result.error().message));
-      if (result.error().code != ErrorCode::kCircuitOpen &&
-          result.error().code != ErrorCode::kCancelled) {
-        LogFailure(result.error());
+      Error& error = result.error();
+      error.message = Redact(std::move(error.message));
+      const bool fall_back = config_.fallback == FallbackMode::kRules && FallsBack(error);
+      if (error.code != ErrorCode::kCircuitOpen && error.code != ErrorCode::kCancelled) {
+        LogFailure(error, fall_back);
+      }
+      if (fall_back) {
+        metrics_->Fallback(error.code);
+        Classification answer = RuleBasedClassifier{}.Classify(alert);
+        answer.attempts = error.attempts;
+        answer.fallback_reason = std::string(ClassifyError(error)) + ": " + error.message;
+        result = Result<Classification>(std::move(answer));
       }
     }
+    if (result) metrics_->Classified(*result);
     return result;
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};

@@ -265,6 +265,17 @@ Problem SetRecordMode(std::string_view text, RecordMode& field) {
   return std::nullopt;
 }
 
+Problem SetFallbackMode(std::string_view text, FallbackMode& field) {
+  if (text == ToString(FallbackMode::kNone)) {
+    field = FallbackMode::kNone;
+  } else if (text == ToString(FallbackMode::kRules)) {
+    field = FallbackMode::kRules;
+  } else {
+    return "must be none or rules";
+  }
+  return std::nullopt;
+}
+
 // Bytes as a plain integer ("1048576") or an integer with a binary (KiB, MiB, GiB: 1024^n) or
 // decimal (KB, MB, GB: 1000^n) suffix, case-sensitive, no space, no fraction.
 Problem SetByteSize(std::string_view text, std::size_t& field) {
@@ -428,6 +439,10 @@ constexpr EnvVar kEnvVars[] = {
      [](std::string_view t, Config& c) { return SetExtraHeaders(t, c.extra_headers); }},
     {"LLM_PROMPT", "(built-in prompt)", "Classification instructions",
      "prompt", false, [](std::string_view t, Config& c) { return SetString(t, c.prompt); }},
+    {"LLM_FALLBACK", "none",
+     "When the LLM cannot answer: none (return the error) or rules (rule-based classification)",
+     "fallback", false,
+     [](std::string_view t, Config& c) { return SetFallbackMode(t, c.fallback); }},
     {"LLM_CIRCUIT_BREAKER_ENABLED", "true", "Enable the circuit breaker",
      "circuit_breaker.enabled", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.circuit_breaker.enabled); }},

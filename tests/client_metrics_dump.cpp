@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prints the Prometheus exposition of an HttpLlmClient (breaker and client families) after a
-// call that failed and was retried; ctest pipes it into `promtool check metrics`.
+// call that failed, was retried and was answered by the fallback rules; ctest pipes it into
+// `promtool check metrics`.
 #include <alertllm/client.hpp>
 #include <alertllm/metrics.hpp>
 
@@ -13,6 +14,7 @@ int main() {
   config.max_retries = 1;
   config.retry_delay = std::chrono::milliseconds(1);
   config.timeout = std::chrono::seconds(2);
+  config.fallback = alertllm::FallbackMode::kRules;
   alertllm::HttpLlmClient client(config);
   (void)client.ClassifyAlert(alertllm::Alert{});
   std::cout << alertllm::SerializeMetrics({client.GetCollectable()});

@@ -625,7 +625,12 @@ TEST_F(ClientTest, MetricsExistAtZeroFromStartUp) {
   EXPECT_THAT(text, HasSubstr("llm_client_retries_total 0"));
   EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 0"));
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"critical\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"critical\","
+                              "source=\"llm\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"noise\","
+                              "source=\"fallback\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"circuit_breaker_open\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"unknown_error\"} 0"));
 }
 
 TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
@@ -647,7 +652,143 @@ TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
   EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 1"));
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 7"));
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.1\"} 6"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\"} 1"));
+  EXPECT_THAT(text, HasSubstr(
+                        "llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
+}
+
+Config FallbackConfig() {
+  Config config = TestConfig();
+  config.fallback = FallbackMode::kRules;
+  return config;
+}
+
+TEST_F(ClientTest, OpenBreakerWithRulesFallbackAnswersWithoutARequest) {
+  Config config = FallbackConfig();
+  config.circuit_breaker.max_failures = 1;
+  auto client = MakeClient(config);
+  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  (void)client->ClassifyAlert(TestAlert());
+  ASSERT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->source, "fallback");
+  EXPECT_THAT(result->fallback_reason, ::testing::StartsWith("circuit_breaker_open: circuit open"));
+  EXPECT_EQ(result->attempts, 0);
+  EXPECT_EQ(result->severity, Severity::kWarning);
+  EXPECT_EQ(result->category, "performance");
+  EXPECT_LE(result->confidence, 0.6);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+  EXPECT_EQ(client->GetCircuitBreakerStats().blocked_count, 1u);
+}
+
+TEST_F(ClientTest, ExhaustedRetriesWithRulesFallbackAnswerWithTheAttemptsSent) {
+  auto client = MakeClient(FallbackConfig());
+  for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->source, "fallback");
+  EXPECT_EQ(result->attempts, 4);
+  EXPECT_EQ(result->fallback_reason, "server_error: HTTP 503 from /classify: 'overloaded'");
+  EXPECT_EQ(transport_->Requests().size(), 4u);
+  // The breaker still holds the real outcome against the server.
+  EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
+}
+
+TEST_F(ClientTest, GarbageAnswerWithRulesFallbackIsAnsweredByTheRules) {
+  auto client = MakeClient(FallbackConfig());
+  transport_->Respond(200, "not json at all");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->source, "fallback");
+  EXPECT_THAT(result->fallback_reason, ::testing::StartsWith("invalid_response: "));
+  EXPECT_EQ(result->attempts, 1);
+  EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
+}
+
+TEST_F(ClientTest, NetworkErrorsWithRulesFallbackAreAnsweredByTheRules) {
+  auto client = MakeClient(FallbackConfig());
+  for (int i = 0; i < 4; ++i) transport_->Fail(Error{ErrorCode::kNetworkError, "refused"});
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->fallback_reason, "network_error: refused");
+  EXPECT_EQ(result->attempts, 4);
+}
+
+TEST_F(ClientTest, WithoutFallbackTheErrorIsReturnedAsBefore) {
+  auto client = MakeClient(TestConfig());
+  for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+  const std::string text = SerializeMetrics({client->GetCollectable()});
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
+}
+
+TEST_F(ClientTest, LlmAnswerWithRulesFallbackKeepsSourceLlmAndNoReason) {
+  auto client = MakeClient(FallbackConfig());
+  transport_->Respond(200, kValidBody);
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->source, "llm");
+  EXPECT_TRUE(result->fallback_reason.empty());
+  EXPECT_EQ(result->confidence, 0.9);
+}
+
+TEST_F(ClientTest, CancelledCallIsNotAnsweredByTheFallback) {
+  auto client = MakeClient(FallbackConfig());
+  std::stop_source source;
+  transport_->Push(Step{Error{ErrorCode::kCancelled, "stopped"}, milliseconds(10),
+                        [&source] { source.request_stop(); }});
+  CallOptions options;
+  options.stop_token = source.get_token();
+  const auto result = client->ClassifyAlert(TestAlert(), options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+}
+
+TEST_F(ClientTest, BadRequestIsNotAnsweredByTheFallback) {
+  auto client = MakeClient(FallbackConfig());
+  transport_->Respond(400, "bad alert");
+  const auto result = client->ClassifyAlert(TestAlert());
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kClientError);
+  EXPECT_EQ(result.error().http_status, 400);
+}
+
+TEST_F(ClientTest, InvalidAlertIsNotAnsweredByTheFallback) {
+  auto client = MakeClient(FallbackConfig());
+  Alert alert = TestAlert();
+  alert.labels["bad"] = std::string("\xff\xfe", 2);
+  const auto result = client->ClassifyAlert(alert);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_TRUE(transport_->Requests().empty());
+}
+
+TEST_F(ClientTest, FallbackMetricsCountTheRealErrorAndTheFallbackAnswer) {
+  Config config = FallbackConfig();
+  config.circuit_breaker.max_failures = 1;
+  auto client = MakeClient(config);
+  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());  // server_error, breaker opens
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());  // rejected by the breaker
+  transport_->Respond(400);
+  clock_->Advance(seconds(31));                                  // half-open: one probe
+  ASSERT_FALSE(client->ClassifyAlert(TestAlert()).has_value());  // 400: no fallback
+  const std::string text = SerializeMetrics({client->GetCollectable()});
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"client_error\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"circuit_breaker_open\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"client_error\"} 0"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\","
+                              "source=\"fallback\"} 2"));
+  EXPECT_THAT(text, HasSubstr(
+                        "llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 0"));
 }
 
 TEST_F(ClientTest, OneClientServesManyThreads) {
@@ -711,6 +852,29 @@ TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
   EXPECT_EQ(CountOf(text, "classify failed"), 2);
   EXPECT_THAT(text, HasSubstr("similar lines suppressed"));
   EXPECT_THAT(text, HasSubstr("[warning] alertllm: circuit breaker closed -> open"));
+  EXPECT_THAT(text, Not(HasSubstr("sk-secret-key-123")));
+}
+
+TEST_F(ClientTest, FallbackIsLoggedOnTheRateLimitedFailurePathWithoutTheKey) {
+  std::ostringstream out;
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  ClientDependencies deps;
+  deps.transport = transport_;
+  deps.clock = clock_;
+  deps.random = [] { return 0.0; };
+  deps.logger = logger;
+  HttpLlmClient client(FallbackConfig(), std::move(deps));
+  for (int i = 0; i < 3; ++i) {
+    transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});
+    const auto result = client.ClassifyAlert(TestAlert());
+    ASSERT_TRUE(result.has_value());
+    EXPECT_THAT(result->fallback_reason, HasSubstr("server_error: HTTP 500"));
+    EXPECT_THAT(result->fallback_reason, Not(HasSubstr("sk-secret-key-123")));
+  }
+  const std::string text = out.str();
+  EXPECT_EQ(CountOf(text, "classify failed"), 1);
+  EXPECT_THAT(text, HasSubstr("answered by the fallback rules"));
   EXPECT_THAT(text, Not(HasSubstr("sk-secret-key-123")));
 }
 

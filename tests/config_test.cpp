@@ -65,6 +65,7 @@ TEST(DefaultConfigTest, HasTheDesignAdditions) {
   EXPECT_EQ(c.circuit_breaker.reset_timeout_multiplier, 1.0);
   EXPECT_EQ(c.circuit_breaker.max_reset_timeout, minutes(5));
   EXPECT_EQ(c.circuit_breaker.record, RecordMode::kPerCall);
+  EXPECT_EQ(c.fallback, FallbackMode::kNone);
 }
 
 TEST(DefaultConfigTest, BaseUrlIsLoopback) {
@@ -78,6 +79,8 @@ TEST(EnumToStringTest, NamesProtocolsAndRecordModes) {
   EXPECT_EQ(ToString(Protocol::kOpenAI), "openai");
   EXPECT_EQ(ToString(RecordMode::kPerCall), "per_call");
   EXPECT_EQ(ToString(RecordMode::kPerAttempt), "per_attempt");
+  EXPECT_EQ(ToString(FallbackMode::kNone), "none");
+  EXPECT_EQ(ToString(FallbackMode::kRules), "rules");
 }
 
 TEST(ValidateTest, RejectsBaseUrlWithoutScheme) {

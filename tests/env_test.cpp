@@ -77,6 +77,7 @@ void ExpectSameConfig(const Config& expected, const Config& actual) {
   EXPECT_EQ(expected.ca_file, actual.ca_file);
   EXPECT_EQ(expected.extra_headers, actual.extra_headers);
   EXPECT_EQ(expected.prompt, actual.prompt);
+  EXPECT_EQ(expected.fallback, actual.fallback);
   const CircuitBreakerConfig& e = expected.circuit_breaker;
   const CircuitBreakerConfig& a = actual.circuit_breaker;
   EXPECT_EQ(e.max_failures, a.max_failures);
@@ -173,6 +174,8 @@ const std::vector<VariableCase>& AdditionCases() {
        }},
       {"Prompt", "LLM_PROMPT", "Classify this alert.",
        [](Config& c) { c.prompt = "Classify this alert."; }},
+      {"FallbackRules", "LLM_FALLBACK", "rules",
+       [](Config& c) { c.fallback = FallbackMode::kRules; }},
       {"RetryBudgetEnabled", "LLM_RETRY_BUDGET_ENABLED", "false",
        [](Config& c) { c.retry_budget.enabled = false; }},
       {"RetryBudgetMaxTokens", "LLM_RETRY_BUDGET_MAX_TOKENS", "20",
@@ -325,6 +328,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"BooleanTwo", "LLM_ENABLE_METRICS", "2", "is not a boolean (true/false/1/0)"},
         BadCase{"ProtocolUnknown", "LLM_PROTOCOL", "grpc", "must be proxy or openai"},
         BadCase{"ProtocolIsCaseSensitive", "LLM_PROTOCOL", "OpenAI", "must be proxy or openai"},
+        BadCase{"FallbackUnknown", "LLM_FALLBACK", "llm", "must be none or rules"},
+        BadCase{"FallbackIsCaseSensitive", "LLM_FALLBACK", "Rules", "must be none or rules"},
+        BadCase{"FallbackBoolean", "LLM_FALLBACK", "true", "must be none or rules"},
         BadCase{"RecordUnknown", "LLM_CIRCUIT_BREAKER_RECORD", "each",
                 "must be per_call or per_attempt"},
         BadCase{"ByteSizeUnknownSuffix", "LLM_MAX_RESPONSE_BYTES", "1TB", "is not a byte size"},

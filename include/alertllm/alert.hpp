@@ -109,6 +109,9 @@ struct Classification {
   std::string source = "llm";
   /// HTTP requests sent to produce this answer (0 for a cache hit or a fallback without one).
   int attempts = 0;
+  /// Empty when the LLM answered. When the fallback answered instead: the error that made it
+  /// answer, as "<ClassifyError category>: <message>" ("circuit_breaker_open: circuit open").
+  std::string fallback_reason;
 };
 
 /// The fingerprint Prometheus and Alertmanager compute for a label set (`model.LabelSet`'s

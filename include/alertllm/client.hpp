@@ -127,6 +127,17 @@ class HttpLlmClient final : public LlmClient {
   /// An open breaker seen before a retry ends the loop with the last attempt's error (and the
   /// breaker's retry_after when the server gave no hint). Never throws: anything unexpected
   /// is kUnknown.
+  ///
+  /// Fallback (`config.fallback == FallbackMode::kRules`): when the LLM cannot answer — the
+  /// breaker rejected the call (kCircuitOpen), the retries ended on a retryable error
+  /// (kServerError, kRateLimited, kTimeout, kNetworkError, a 408/409/429 kClientError), or the
+  /// answer was unusable (kInvalidResponse) — the call succeeds with
+  /// `RuleBasedClassifier{}.Classify(alert)` (fallback.hpp): `source` "fallback",
+  /// `fallback_reason` = "<ClassifyError category>: <message>" of the error it replaces,
+  /// `attempts` = requests sent. It never answers for kCancelled (the caller gave up),
+  /// kInvalidRequest or any other 4xx (the request is at fault), kInvalidConfig or kUnknown:
+  /// those still return the error. The breaker, `llm_client_requests_total{category}` and the
+  /// rate-limited failure log still see the real error.
   Result<Classification> ClassifyAlert(const Alert& alert,
                                        const CallOptions& options = {}) override;
 
@@ -149,7 +160,11 @@ class HttpLlmClient final : public LlmClient {
   ///   llm_client_retries_total                     requests that were retries
   ///   llm_client_retry_budget_denials_total        retries the retry budget refused
   ///   llm_client_attempt_duration_seconds          histogram per attempt (breaker buckets)
-  ///   llm_client_classifications_total{severity}   noise, info, warning, critical
+  ///   llm_client_classifications_total{severity,source}
+  ///                                                severity noise, info, warning, critical;
+  ///                                                source llm, cache, fallback
+  ///   llm_client_fallbacks_total{reason}           fallback answers, by ClassifyError() of
+  ///                                                the error they replaced
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// The collectable stays valid after the client is destroyed.
@@ -162,7 +177,7 @@ class HttpLlmClient final : public LlmClient {
   Result<Classification> Classify(const Alert& alert, const CallOptions& options);
   std::chrono::steady_clock::time_point Deadline(const CallOptions& options) const;
   std::string Redact(std::string message) const;
-  void LogFailure(const Error& error);
+  void LogFailure(const Error& error, bool fell_back);
 
   Config config_;
   std::shared_ptr<Transport> transport_;

@@ -36,6 +36,17 @@ constexpr std::string_view ToString(Protocol protocol) noexcept {
   return protocol == Protocol::kOpenAI ? "openai" : "proxy";
 }
 
+/// What ClassifyAlert answers when the LLM cannot (DESIGN.md §2 step 6).
+enum class FallbackMode {
+  kNone,   ///< Return the error (the default).
+  kRules,  ///< Answer with RuleBasedClassifier (fallback.hpp), marked `source = "fallback"`.
+};
+
+/// "none" or "rules" (the LLM_FALLBACK values).
+constexpr std::string_view ToString(FallbackMode mode) noexcept {
+  return mode == FallbackMode::kRules ? "rules" : "none";
+}
+
 /// Circuit breaker settings: the seed's fields and defaults, plus the additions of DESIGN.md §3.
 struct CircuitBreakerConfig {
   /// Open after this many consecutive failures.
@@ -110,6 +121,9 @@ struct Config {
   std::vector<std::pair<std::string, std::string>> extra_headers;
   /// The classification instructions; empty: the built-in prompt.
   std::string prompt;
+  /// kRules: when the LLM cannot answer (breaker open, retries exhausted, invalid answer),
+  /// ClassifyAlert answers with the rule-based classifier instead of the error.
+  FallbackMode fallback = FallbackMode::kNone;
   CircuitBreakerConfig circuit_breaker;
 };
 
