@@ -20,6 +20,7 @@
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
+#include <prometheus/registry.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -106,14 +107,17 @@ void BM_Baseline_NaiveCurlNlohmann(benchmark::State& state) {
                                                benchmark::Counter::kIsRate);
 }
 
-void BM_ClassifyAlert(benchmark::State& state, alertllm::Protocol protocol) {
+void BM_ClassifyAlert(benchmark::State& state, alertllm::Protocol protocol, bool registry) {
   static std::unique_ptr<alertllm::HttpLlmClient> client;  // Shared by the threads of a run.
   if (state.thread_index() == 0) {
     alertllm::Config config;
     config.base_url = Server().Url();
     config.protocol = protocol;
     config.model = "bench";
-    client = std::make_unique<alertllm::HttpLlmClient>(config);
+    alertllm::ClientDependencies dependencies;
+    // With a caller-owned registry the client mirrors its metrics onto it after every call.
+    if (registry) dependencies.registry = std::make_shared<prometheus::Registry>();
+    client = std::make_unique<alertllm::HttpLlmClient>(config, std::move(dependencies));
   }
   const alertllm::Alert alert = SampleAlert();
   for (auto _ : state) {
@@ -215,9 +219,13 @@ BENCHMARK_CAPTURE(BM_Encode, openai, alertllm::Protocol::kOpenAI);
 BENCHMARK_CAPTURE(BM_Decode, proxy, alertllm::Protocol::kProxy);
 BENCHMARK_CAPTURE(BM_Decode, openai, alertllm::Protocol::kOpenAI);
 BENCHMARK(BM_Baseline_NaiveCurlNlohmann)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ClassifyAlert, proxy, alertllm::Protocol::kProxy)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ClassifyAlert, openai, alertllm::Protocol::kOpenAI)->UseRealTime();
-BENCHMARK_CAPTURE(BM_ClassifyAlert, proxy, alertllm::Protocol::kProxy)->Threads(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ClassifyAlert, proxy, alertllm::Protocol::kProxy, false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ClassifyAlert, openai, alertllm::Protocol::kOpenAI, false)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ClassifyAlert, proxy, alertllm::Protocol::kProxy, false)
+    ->Threads(2)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ClassifyAlert, proxy_registry, alertllm::Protocol::kProxy, true)
+    ->UseRealTime();
 BENCHMARK(BM_Health)->UseRealTime();
 
 // The floor under any libcurl client: curl_easy_perform of GET /health on one reused easy

@@ -22,6 +22,7 @@
 #include "alertllm/metrics.hpp"
 #include "alertllm/version.hpp"
 #include "protocol.hpp"
+#include "registry_mirror.hpp"
 #include "text.hpp"
 
 namespace alertllm {
@@ -317,7 +318,7 @@ class HttpLlmClient::PermitGuard {
 };
 
 HttpLlmClient::HttpLlmClient(Config config, std::shared_ptr<spdlog::logger> logger)
-    : HttpLlmClient(std::move(config), ClientDependencies{nullptr, nullptr, {}, std::move(logger)}) {}
+    : HttpLlmClient(std::move(config), ClientDependencies{nullptr, nullptr, {}, std::move(logger), nullptr}) {}
 
 HttpLlmClient::HttpLlmClient(Config config, ClientDependencies dependencies)
     : config_(Checked(std::move(config))),
@@ -351,6 +352,16 @@ HttpLlmClient::HttpLlmClient(Config config, ClientDependencies dependencies)
   metrics_ = std::make_shared<Metrics>();
   collector_ = std::make_shared<ClientCollector<Metrics>>(
       metrics_, std::make_shared<CircuitBreakerCollector>(breaker_, std::move(metrics_options)));
+  if (dependencies.registry) {
+    try {
+      mirror_ = std::make_shared<internal::RegistryMirror>(collector_, dependencies.registry);
+    } catch (const std::invalid_argument&) {
+      throw;
+    } catch (const std::exception& e) {
+      // prometheus-cpp reports a name clash as std::invalid_argument or std::runtime_error.
+      throw std::invalid_argument(std::string("registry: ") + e.what());
+    }
+  }
 
   headers_ = {{"Content-Type", "application/json"},
               {"Accept", "application/json"},
@@ -435,6 +446,7 @@ Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
       }
     }
     if (result) metrics_->Classified(*result);
+    if (mirror_) mirror_->Sync();
     return result;
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};

@@ -4,12 +4,15 @@
 #include "alertllm/client.hpp"
 
 #include <gmock/gmock.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <gtest/gtest.h>
 #include <prometheus/collectable.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -655,6 +658,70 @@ TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
   EXPECT_THAT(text, HasSubstr(
                         "llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 1"));
   EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
+}
+
+// The sample lines of an exposition, sorted: a registry orders families and series its own way.
+std::vector<std::string> Samples(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// The registry option: the caller's registry carries exactly what the collectable shows.
+TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
+  Config config = TestConfig();
+  config.circuit_breaker.max_failures = 2;
+  ClientDependencies deps;
+  deps.transport = transport_;
+  deps.clock = clock_;
+  deps.random = [] { return 0.0; };
+  auto registry = std::make_shared<prometheus::Registry>();
+  deps.registry = registry;
+  HttpLlmClient client(config, std::move(deps));
+
+  // Every family and series at 0 before any call.
+  const std::string at_start = SerializeMetrics({registry});
+  EXPECT_EQ(Samples(at_start), Samples(SerializeMetrics({client.GetCollectable()})));
+  EXPECT_EQ(Samples(at_start).size(), 86u);
+  EXPECT_THAT(at_start, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
+
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody, {}, milliseconds(300));
+  ASSERT_TRUE(client.ClassifyAlert(TestAlert()).has_value());
+  EXPECT_EQ(Samples(SerializeMetrics({registry})),
+            Samples(SerializeMetrics({client.GetCollectable()})));
+  // Mirroring twice adds nothing.
+  transport_->Respond(400);
+  (void)client.ClassifyAlert(TestAlert());
+  (void)client.GetCollectable()->Collect();
+  EXPECT_EQ(Samples(SerializeMetrics({registry})),
+            Samples(SerializeMetrics({client.GetCollectable()})));
+
+  // Open the breaker: state gauge, transitions, rejections and histograms follow.
+  for (int i = 0; i < 8; ++i) transport_->Respond(500, "", {{"x-should-retry", "false"}});
+  (void)client.ClassifyAlert(TestAlert());
+  (void)client.ClassifyAlert(TestAlert());
+  ASSERT_EQ(client.GetCircuitBreakerState(), CircuitState::kOpen);
+  (void)client.ClassifyAlert(TestAlert());
+  const std::string text = SerializeMetrics({registry});
+  EXPECT_EQ(Samples(text), Samples(SerializeMetrics({client.GetCollectable()})));
+  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_state 1"));
+  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_requests_blocked_total 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.5\"} 5"));
+}
+
+TEST_F(ClientTest, RegistryHoldingAClientNameWithAnotherTypeIsRefused) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  prometheus::BuildGauge().Name("llm_client_attempts_total").Help("clash").Register(*registry);
+  ClientDependencies deps;
+  deps.transport = transport_;
+  deps.clock = clock_;
+  deps.registry = registry;
+  EXPECT_THROW(HttpLlmClient(TestConfig(), std::move(deps)), std::invalid_argument);
 }
 
 Config FallbackConfig() {

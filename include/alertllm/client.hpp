@@ -25,12 +25,14 @@ class logger;
 
 namespace prometheus {
 class Collectable;
+class Registry;
 }  // namespace prometheus
 
 namespace alertllm {
 
 namespace internal {
 struct RequestFrame;
+class RegistryMirror;
 }  // namespace internal
 
 /// Per-call options of LlmClient::ClassifyAlert() and Health().
@@ -91,6 +93,16 @@ struct ClientDependencies {
   std::function<double()> random;
   /// Where the client logs; null: the client does not log at all.
   std::shared_ptr<spdlog::logger> logger;
+  /// A registry you own (the one your Exposer or Gateway serves, or that you serialize): the
+  /// client adds the families of GetCollectable() to it (all series at 0 from construction)
+  /// and brings them up to date at the end of every ClassifyAlert(), so you need not register
+  /// the collectable. Values are as of the last call: the `state` gauge does not move from
+  /// open to half_open by itself as the collectable's does. Costs one Collect() per call
+  /// (measured in bench/client_bench.cpp). Several clients may share a registry only if
+  /// their series differ, which they do not today: give each its own registry.
+  /// The constructor throws std::invalid_argument if the registry already holds one of the
+  /// names with another type.
+  std::shared_ptr<prometheus::Registry> registry;
 };
 
 /// The client of DESIGN.md §2: ClassifyAlert over HTTP with a circuit breaker, retries with
@@ -188,6 +200,7 @@ class HttpLlmClient final : public LlmClient {
   std::unique_ptr<RetryBudget> budget_;
   std::shared_ptr<Metrics> metrics_;
   std::shared_ptr<prometheus::Collectable> collector_;
+  std::shared_ptr<internal::RegistryMirror> mirror_;  // null unless a registry was given
   std::vector<std::pair<std::string, std::string>> headers_;
   std::shared_ptr<const internal::RequestFrame> frame_;  // the request bytes around the alert
   std::string classify_url_;
