@@ -48,6 +48,7 @@ int main() {
   Row("retry_budget.token_ratio", std::to_string(c.retry_budget.token_ratio));
   Row("enable_metrics", c.enable_metrics ? "true" : "false");
   Row("max_response_bytes", std::to_string(c.max_response_bytes));
+  Row("max_request_bytes", std::to_string(c.max_request_bytes));
   Row("tls_verify", c.tls_verify ? "true" : "false");
   Row("ca_file", c.ca_file.empty() ? "(system)" : c.ca_file);
   Row("extra_headers", std::to_string(c.extra_headers.size()) + " (values redacted)");

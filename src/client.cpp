@@ -480,8 +480,9 @@ Result<Classification> HttpLlmClient::Classify(const Alert& input, const CallOpt
     alert = &with_fingerprint;
   }
 
-  Result<std::string> body = frame_ ? internal::EncodeClassifyRequest(*alert, *frame_)
-                                    : internal::EncodeClassifyRequest(*alert, config_);
+  Result<std::string> body =
+      frame_ ? internal::EncodeClassifyRequest(*alert, *frame_, config_.max_request_bytes)
+             : internal::EncodeClassifyRequest(*alert, config_, config_.max_request_bytes);
   if (!body) {
     guard.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
     return std::move(body).error();

@@ -4,6 +4,7 @@
 #include "alertllm/client.hpp"
 
 #include <gmock/gmock.h>
+#include <nlohmann/json.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <gtest/gtest.h>
@@ -583,6 +584,35 @@ TEST_F(ClientTest, InvalidAlertIsInvalidRequestWithoutARequest) {
   EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
   EXPECT_TRUE(transport_->Requests().empty());
   EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
+}
+
+// The issue's bad input: a 1 MB annotation is either sent escaped, byte for byte, or refused
+// by the configurable request limit — never truncated.
+TEST_F(ClientTest, OneMegabyteAnnotationIsSentWhole_OrRefusedByMaxRequestBytes) {
+  Alert alert = TestAlert();
+  std::string big(1'000'000, 'a');
+  big[10] = '"';
+  big[20] = '\n';
+  big[30] = '\x01';
+  alert.annotations["description"] = big;
+
+  Config roomy = TestConfig();
+  roomy.max_request_bytes = 4 * 1024 * 1024;
+  auto client = MakeClient(roomy);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(alert).has_value());
+  ASSERT_EQ(transport_->Requests().size(), 1u);
+  const nlohmann::json sent = nlohmann::json::parse(transport_->Requests()[0].request.body);
+  EXPECT_EQ(sent.at("alert").at("annotations").at("description").get<std::string>(), big);
+
+  Config tight = TestConfig();
+  tight.max_request_bytes = 512 * 1024;
+  auto refusing = MakeClient(tight);
+  const auto result = refusing->ClassifyAlert(alert);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
+  EXPECT_THAT(result.error().message, HasSubstr("over the limit of 524288 bytes"));
+  EXPECT_EQ(transport_->Requests().size(), 1u);  // nothing more was sent
 }
 
 TEST_F(ClientTest, HealthSucceedsOnTwoHundred) {

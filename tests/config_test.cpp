@@ -57,6 +57,7 @@ TEST(DefaultConfigTest, HasTheDesignAdditions) {
   EXPECT_EQ(c.retry_budget.token_ratio, 0.1);
   EXPECT_EQ(c.protocol, Protocol::kProxy);
   EXPECT_EQ(c.max_response_bytes, 1024u * 1024u);
+  EXPECT_EQ(c.max_request_bytes, 1024u * 1024u);
   EXPECT_TRUE(c.tls_verify);
   EXPECT_TRUE(c.ca_file.empty());
   EXPECT_TRUE(c.extra_headers.empty());
@@ -183,6 +184,9 @@ TEST(ValidateTest, RejectsTinyAndHugeResponseLimits) {
   EXPECT_THAT(ValidationMessage(c), HasSubstr("max_response_bytes"));
   c.max_response_bytes = std::size_t{2} << 30;
   EXPECT_THAT(ValidationMessage(c), HasSubstr("max_response_bytes"));
+  c = DefaultConfig();
+  c.max_request_bytes = 1023;
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("max_request_bytes: must be in 1024..1073741824"));
 }
 
 TEST(ValidateTest, RejectsEmptyModel) {

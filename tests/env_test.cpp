@@ -73,6 +73,7 @@ void ExpectSameConfig(const Config& expected, const Config& actual) {
   EXPECT_EQ(expected.protocol, actual.protocol);
   EXPECT_EQ(expected.enable_metrics, actual.enable_metrics);
   EXPECT_EQ(expected.max_response_bytes, actual.max_response_bytes);
+  EXPECT_EQ(expected.max_request_bytes, actual.max_request_bytes);
   EXPECT_EQ(expected.tls_verify, actual.tls_verify);
   EXPECT_EQ(expected.ca_file, actual.ca_file);
   EXPECT_EQ(expected.extra_headers, actual.extra_headers);

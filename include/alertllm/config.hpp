@@ -113,6 +113,9 @@ struct Config {
   bool enable_metrics = true;
   /// Larger response bodies are cut off and the attempt fails as kInvalidResponse.
   std::size_t max_response_bytes = 1024 * 1024;
+  /// Largest request body sent: an alert whose encoded request would be larger (a runaway
+  /// annotation) fails as kInvalidRequest before any request, instead of being sent.
+  std::size_t max_request_bytes = 1024 * 1024;
   /// Verify the server's TLS certificate and host name.
   bool tls_verify = true;
   /// CA bundle for TLS verification; empty: the system's.
@@ -289,6 +292,10 @@ inline Result<void> Validate(const Config& config) {
   if (!(config.retry_budget.token_ratio > 0.0 && config.retry_budget.token_ratio <= 1000.0)) {
     p.Fail("retry_budget.token_ratio",
            "must be in (0, 1000], got " + detail::NumberText(config.retry_budget.token_ratio));
+  }
+  if (config.max_request_bytes < 1024 || config.max_request_bytes > (std::size_t{1} << 30)) {
+    p.Fail("max_request_bytes",
+           "must be in 1024..1073741824, got " + std::to_string(config.max_request_bytes));
   }
   if (config.max_response_bytes < 64 || config.max_response_bytes > (std::size_t{1} << 30)) {
     p.Fail("max_response_bytes",
