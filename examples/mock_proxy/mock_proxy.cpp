@@ -582,6 +582,9 @@ struct MockProxy::Impl {
   void Install() {
     server.set_payload_max_length(kMaxBodyBytes);
     server.set_keep_alive_max_count(100000);
+    // Stop() waits for each worker's idle keep-alive wait to end: this bounds how long a
+    // connection a client keeps open can delay shutdown.
+    server.set_keep_alive_timeout(2);
     server.set_tcp_nodelay(true);
     server.Post("/classify", [this](const httplib::Request& req, httplib::Response& res) {
       Classify(req, res, Protocol::kProxy);
