@@ -50,7 +50,8 @@ Endpoints:
   POST /v1/chat/completions   OpenAI protocol: the alert is the JSON text of the user message;
                               answers a chat.completion, choices[0].message.content = the
                               classification JSON, finish_reason "stop", id "mock-N"
-  GET  /health                200 {"status":"ok"}; --status {"status":"down"} while down
+  GET  /health                200 {"status":"ok"}; the --status failure, {"status":"down"},
+                              while down
   GET  /v1/models             the model list ("alertllm-mock"); fails while down
   GET  /admin/faults          the fault set as JSON (down_for_seconds: the time left)
   POST /admin/faults          replaces the whole fault set, e.g. {"failure_rate":0.5,
