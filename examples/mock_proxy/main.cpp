@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// alertllm-mock-proxy: a local stand-in for the LLM proxy, with fault injection. See --help.
+#include <pthread.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "mock_proxy.hpp"
+
+namespace {
+
+constexpr std::string_view kHelp = R"(Usage: alertllm-mock-proxy [flags]
+
+A local stand-in for the LLM proxy alertllm talks to, answering both wire protocols with
+RuleBasedClassifier's verdict dressed as an LLM's (confidence 0.70..0.95 per alert), with
+faults to inject. Listens on 127.0.0.1 only. Prints one line, "listening on
+http://127.0.0.1:PORT", to stdout once it serves; logs one line per request to stderr.
+SIGINT or SIGTERM stops it (exit 0). Bad flags: exit 2.
+
+Flags:
+  --port N               port to listen on (default 8080; 0 picks a free port)
+  --failure-rate F       share of classify requests that fail, 0..1 (default 0; 1 when
+                         --malformed, --truncated or --drop is given without it)
+  --status N             HTTP status of a failure, 400..599 (default 503)
+  --latency-ms N         added before answering classify and health requests (default 0)
+  --retry-after S        Retry-After header sent with every status failure, e.g. 2
+  --malformed            a failure is answered 200 with invalid JSON
+  --truncated            a failure declares the full Content-Length, sends half the body
+                         and closes the connection
+  --drop                 a failure closes the connection without answering
+                         (drop wins over truncated, truncated over malformed)
+  --down-for-seconds N   every classify and health request fails with --status for N
+                         seconds from start, then the proxy heals by itself
+  --seed N               seed of the deterministic failure draws (default 1)
+  --quiet                no request log on stderr
+  --help                 this text
+
+Endpoints:
+  POST /classify              proxy protocol: {"alert":{...}} -> {"classification":{"severity",
+                              "category","summary","confidence","reasoning","suggestions"},
+                              "request_id":"mock-N","processing_time":"Nms"}
+  POST /v1/chat/completions   OpenAI protocol: the alert is the JSON text of the user message;
+                              answers a chat.completion, choices[0].message.content = the
+                              classification JSON, finish_reason "stop", id "mock-N"
+  GET  /health                200 {"status":"ok"}; the --status failure, {"status":"down"},
+                              while down
+  GET  /v1/models             the model list ("alertllm-mock"); fails while down
+  GET  /admin/faults          the fault set as JSON (down_for_seconds: the time left)
+  POST /admin/faults          replaces the whole fault set, e.g. {"failure_rate":0.5,
+                              "status":429,"retry_after":"2"}; {} clears; restarts the draws.
+                              Fields: failure_rate, status, latency_ms, retry_after, malformed,
+                              truncated, drop, down_for_seconds. A bad field: 400
+                              {"error":"<field>: ...","field":"<field>"}
+  GET  /admin/stats           {"requests","failures","by_path":{PATH:{"requests","failures"}}},
+                              counting every request but /admin/* ones
+Only classify requests draw failures; health requests fail only while down; /admin/* never
+fails. Bodies that are not the protocol's JSON get 400, bodies over 1 MiB get 413, both with a
+JSON "error".
+)";
+
+[[noreturn]] void BadFlag(const std::string& message) {
+  std::cerr << "alertllm-mock-proxy: " << message << "\nTry 'alertllm-mock-proxy --help'.\n";
+  std::exit(2);
+}
+
+template <typename T>
+T Number(std::string_view flag, std::string_view text) {
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
+    BadFlag(std::string(flag) + ": '" + std::string(text) + "' is not a valid number");
+  }
+  return value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  alertllm::mock::MockProxyOptions options;
+  options.port = 8080;
+  bool quiet = false;
+  bool rate_given = false;
+
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::optional<std::string_view> inline_value;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= argc) BadFlag(std::string(arg) + " needs a value");
+      return argv[++i];
+    };
+    auto no_value = [&] {
+      if (inline_value) BadFlag(std::string(arg) + " takes no value");
+    };
+    auto& faults = options.faults;
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kHelp;
+      return 0;
+    } else if (arg == "--port") {
+      options.port = Number<int>(arg, value());
+      if (options.port < 0 || options.port > 65535) BadFlag("--port must be in 0..65535");
+    } else if (arg == "--failure-rate") {
+      faults.failure_rate = Number<double>(arg, value());
+      rate_given = true;
+    } else if (arg == "--status") {
+      faults.status = Number<int>(arg, value());
+    } else if (arg == "--latency-ms") {
+      faults.latency_ms = Number<int>(arg, value());
+    } else if (arg == "--retry-after") {
+      faults.retry_after = std::string(value());
+    } else if (arg == "--malformed") {
+      no_value();
+      faults.malformed = true;
+    } else if (arg == "--truncated") {
+      no_value();
+      faults.truncated = true;
+    } else if (arg == "--drop") {
+      no_value();
+      faults.drop = true;
+    } else if (arg == "--down-for-seconds") {
+      faults.down_for_seconds = Number<double>(arg, value());
+    } else if (arg == "--seed") {
+      options.seed = Number<std::uint64_t>(arg, value());
+    } else if (arg == "--quiet") {
+      no_value();
+      quiet = true;
+    } else {
+      BadFlag("unknown flag '" + std::string(argv[i]) + "'");
+    }
+  }
+  if (auto error = alertllm::mock::NormalizeFaults(options.faults, rate_given)) {
+    std::string flag = "--" + error->field;
+    for (char& c : flag) {
+      if (c == '_') c = '-';
+    }
+    BadFlag(flag + " " + error->message);
+  }
+
+  static std::mutex log_mutex;
+  if (!quiet) {
+    options.log = [](std::string_view line) {
+      const std::lock_guard lock(log_mutex);
+      std::cerr << line << '\n';
+    };
+  }
+
+  // Blocked before any thread starts, so every thread inherits the mask and only sigwait()
+  // below sees these signals; a closed client socket must not kill the process either.
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  alertllm::mock::MockProxy proxy(options);
+  const auto port = proxy.Start();
+  if (!port) {
+    std::cerr << "alertllm-mock-proxy: " << port.error().message << '\n';
+    return 1;
+  }
+  std::cout << "listening on " << proxy.url() << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  if (!quiet) {
+    const std::lock_guard lock(log_mutex);
+    std::cerr << "stopping on signal " << signal << '\n';
+  }
+  proxy.Stop();
+  return 0;
+}
