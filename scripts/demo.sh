@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The README's first command: alertllm doing its job on this machine, with no LLM account and no
+# network beyond Debian's archive.
+#
+#  1. installs what is missing (scripts/deps.sh, plus curl and jq for this script's own requests)
+#     and builds the release preset;
+#  2. starts alertllm-mock-proxy, a local stand-in LLM proxy, on a free port of 127.0.0.1;
+#  3. classifies the sample Alertmanager payloads of examples/data with alertllm-classify (table);
+#  4. starts alertllm-webhook (the Alertmanager receiver) in front of the same proxy, posts a
+#     payload, then injects an outage into the proxy: calls fail, the circuit breaker opens,
+#     calls fail fast with circuit_breaker_open and the rule-based fallback answers;
+#  5. heals the proxy: after the breaker's reset timeout a half-open probe succeeds and closes it;
+#  6. prints the breaker stats (/healthz) and an excerpt of the metrics (/metrics);
+#  7. stops everything it started and exits 0.
+#
+# Environment: ALERTLLM_JOBS (build parallelism, default nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${ALERTLLM_JOBS:-$(nproc)}
+bin=build/release/examples
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# Starts "$@" in the background and prints the URL of its "listening on URL" line.
+start() {
+  local log
+  log=$(mktemp)
+  "$@" >"$log" 2>"$log.err" &
+  pids+=($!)
+  for _ in $(seq 200); do
+    if grep -q '^listening on ' "$log"; then
+      sed -n 's/^listening on //p' "$log" | head -n 1
+      return 0
+    fi
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "demo: $1 did not start:" >&2
+  cat "$log.err" >&2
+  return 1
+}
+
+say "dependencies and build (release)"
+scripts/deps.sh curl jq
+cmake --preset release -DALERTLLM_BUILD_TESTS=OFF -DALERTLLM_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build --preset release -j "$jobs" \
+  --target alertllm_mock_proxy alertllm_classify alertllm_webhook
+
+say "start the stand-in LLM proxy"
+proxy=$(start "$bin/alertllm-mock-proxy" --port 0 --quiet)
+echo "alertllm-mock-proxy on $proxy"
+
+# Short timings so that the demo's outage and recovery take seconds, not minutes.
+export LLM_BASE_URL=$proxy
+export LLM_MAX_RETRIES=1 LLM_RETRY_DELAY=100ms LLM_TIMEOUT=2s
+export LLM_CIRCUIT_BREAKER_MAX_FAILURES=3 LLM_CIRCUIT_BREAKER_RESET_TIMEOUT=3s
+export LLM_FALLBACK=rules
+
+say "classify the sample Alertmanager payloads (examples/data) with alertllm-classify"
+"$bin/alertllm-classify" --format table examples/data/alertmanager_webhook_*.json
+
+say "start the Alertmanager webhook receiver"
+webhook=$(start "$bin/alertllm-webhook" --listen 127.0.0.1:0)
+echo "alertllm-webhook on $webhook (POST /alerts, GET /healthz, GET /metrics)"
+
+post_alerts() {
+  local file=$1 started ended
+  started=$(date +%s%N)
+  local answer
+  answer=$(curl -sS -X POST -H 'Content-Type: application/json' --data-binary "@$file" \
+    "$webhook/alerts")
+  ended=$(date +%s%N)
+  jq -r --arg ms "$(((ended - started) / 1000000))" '.classifications[] |
+      "  \(.alertname)  \(if .ok then "\(.severity) from \(.source)" else "error \(.error.category)" end)"
+      + (if .fallback_reason then "  (fallback because \(.fallback_reason))" else "" end)
+      + "  [\($ms) ms for the batch]"' <<<"$answer"
+}
+breaker() { curl -sS "$webhook/healthz" | jq -c '{circuit_breaker_state, failure_count, success_count}'; }
+
+payload=examples/data/alertmanager_webhook_02_NodeDown_firing.json
+echo "healthy:"
+post_alerts "$payload"
+breaker
+
+say "outage: the proxy now answers every classify request with 503"
+curl -sS -X POST -H 'Content-Type: application/json' \
+  --data '{"failure_rate":1,"status":503}' "$proxy/admin/faults" >/dev/null
+for i in 1 2 3; do post_alerts "$payload"; done
+breaker
+echo "the breaker is open: calls fail fast, without a request, and the fallback answers:"
+for i in 1 2; do post_alerts "$payload"; done
+
+say "heal the proxy; after the 3 s reset timeout a half-open probe closes the breaker"
+curl -sS -X POST -H 'Content-Type: application/json' --data '{}' "$proxy/admin/faults" >/dev/null
+sleep 3.2
+post_alerts "$payload"
+breaker
+
+say "breaker stats (GET /healthz)"
+curl -sS "$webhook/healthz" | jq .
+
+say "metrics excerpt (GET /metrics)"
+curl -sS "$webhook/metrics" | grep -E '^llm_circuit_breaker_(state|state_changes_total|requests_blocked_total)|^llm_client_(requests_total|fallbacks_total)' |
+  grep -v ' 0$'
+
+say "done: stopping the proxy and the webhook receiver"
