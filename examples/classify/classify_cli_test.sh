@@ -177,6 +177,10 @@ case $case in
                 --max-retries --stats --metrics-out --version fallback_reason 'Exit status'; do
       grep -q -- "$word" "$work/out" || fail "--help does not mention $word"
     done
+    # The README's CLI section quotes --help; every option line must be there as printed.
+    while IFS= read -r option; do
+      grep -Fxq -- "$option" "$examples/../README.md" || fail "README lacks: $option"
+    done < <(grep -E '^  (-|  +\()' "$work/out")
     ;;
   *)
     echo "unknown case $case"; exit 1 ;;
