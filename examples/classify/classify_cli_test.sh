@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# ctest example.Classify.<case>: end-to-end checks of alertllm-classify. Starts SERVER (any
+# binary that takes `--port 0` and prints "listening on URL" on stdout: alertllm-bench-server,
+# or the mock proxy) on a free port, runs CLASSIFY against it and checks exit code, stdout and
+# stderr with grep and sed only (no python on CI).
+#
+# Usage: classify_cli_test.sh SERVER CLASSIFY EXAMPLES_DIR CASE
+set -euo pipefail
+server=$1 classify=$2 examples=$3 case=$4
+data=$examples/data
+testdata=$examples/classify/testdata
+work=$(mktemp -d)
+pid=
+trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+fail() { echo "FAIL ($case): $*"; echo "--- stdout"; cat "$work/out" 2>/dev/null || true
+         echo "--- stderr"; cat "$work/err" 2>/dev/null || true; exit 1; }
+
+"$server" --port 0 >"$work/server.log" &
+pid=$!
+for _ in $(seq 100); do grep -q '^listening on ' "$work/server.log" && break; sleep 0.05; done
+url=$(sed -n 's/^listening on //p' "$work/server.log")
+[[ -n $url ]] || { echo "server did not start"; cat "$work/server.log"; exit 1; }
+
+# run ARGS...: runs the CLI with the server's URL first (later flags override it); sets $rc.
+run() {
+  set +e
+  "$classify" --base-url "$url" "$@" >"$work/out" 2>"$work/err"
+  rc=$?
+  set -e
+}
+expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, want $1"; }
+lines() { grep -c '' "$work/out" || true; }
+
+# A successful jsonl line, keys exactly in the documented order.
+ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|fallback)","severity":"(noise|info|warning|critical)","confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
+fail_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":false,"source":null,"severity":null,"confidence":null,"category":null,"summary":null,"attempts":[0-9]+,"error":\{"category":"[a-z_]+","message":"([^"\\]|\\.)*"\}\}$'
+
+# check_jsonl PATTERN EXPECTED_FINGERPRINTS_FILE: every line matches and the order is the input's.
+check_jsonl() {
+  local bad
+  bad=$(grep -Evc "$1" "$work/out" || true)
+  [[ $bad -eq 0 ]] || fail "$bad line(s) do not match $1"
+  sed -E 's/^\{"fingerprint":"([^"]*)".*/\1/' "$work/out" >"$work/got"
+  diff -u "$2" "$work/got" >&2 || fail "fingerprints not in input order"
+}
+
+captures=("$data"/alertmanager_webhook_*.json)
+# The captures are one line each; Alertmanager writes each alert's fingerprint last.
+grep -o '"fingerprint":"[0-9a-f]*"' "${captures[@]}" | sed -E 's/.*"([0-9a-f]*)"$/\1/' \
+  >"$work/capture_fingerprints"
+printf '%s\n' 1a2b3c4d5e6f7081 2b3c4d5e6f708192 3c4d5e6f708192a3 >"$work/fixture_fingerprints"
+
+case $case in
+  captures)
+    run --format jsonl "${captures[@]}"
+    expect_rc 0
+    [[ $(lines) -eq 20 ]] || fail "want 20 lines (one per alert of the 18 captures)"
+    check_jsonl "$ok_line" "$work/capture_fingerprints"
+    grep -q '"source":"fallback"' "$work/out" && fail "the server answered, yet the fallback did"
+    grep -q '"alertname":"KubePodCrashLooping"' "$work/out" || fail "alertname missing"
+    ;;
+  captures_concurrent)
+    run --format jsonl --concurrency 4 "${captures[@]}"
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/capture_fingerprints"
+    ;;
+  table)
+    run --format table "${captures[@]}"
+    expect_rc 0
+    head -n 1 "$work/out" | grep -Eq '^FINGERPRINT +ALERTNAME +SEVERITY +CONF +SOURCE +SUMMARY$' ||
+      fail "bad header"
+    [[ $(lines) -eq 21 ]] || fail "want a header and 20 rows"
+    sed -n 2p "$work/out" | grep -Eq '^[0-9a-f]{16}  HighCPUUsage +[a-z]+ +[01]\.[0-9]{2}  llm ' ||
+      fail "bad first row"
+    ;;
+  stdin)
+    set +e
+    "$classify" --base-url "$url" <"$testdata/alerts.ndjson" >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    ;;
+  ndjson)
+    run "$testdata/alerts.ndjson"
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    ;;
+  array)
+    run - <"$testdata/alerts_array.json"
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    ;;
+  single_alert)
+    run "$testdata/single_alert.json" "$testdata/alerts_array.json"
+    expect_rc 0
+    [[ $(lines) -eq 4 ]] || fail "want 4 lines"
+    head -n 1 "$work/out" | grep -q '"alertname":"CertificateExpiringSoon"' || fail "order"
+    grep -Evq "$ok_line" "$work/out" && fail "a line does not match"
+    ;;
+  openai)
+    run --protocol openai --model test-model "$testdata/alerts_array.json"
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    ;;
+  unreachable_fails)
+    run --base-url http://127.0.0.1:1 --fallback none --max-retries 0 --timeout 2s \
+      "${captures[@]}"
+    expect_rc 1
+    check_jsonl "$fail_line" "$work/capture_fingerprints"
+    grep -q '"error":{"category":"network_error"' "$work/out" || fail "no network_error"
+    ;;
+  unreachable_falls_back)
+    run --base-url http://127.0.0.1:1 --fallback rules --max-retries 0 "${captures[@]}"
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/capture_fingerprints"
+    bad=$(grep -vc '"source":"fallback".*"fallback_reason":"' "$work/out" || true)
+    [[ $bad -eq 0 ]] || fail "$bad line(s) without source fallback and a fallback_reason"
+    ;;
+  metrics_out)
+    run --metrics-out "$work/metrics.prom" "$testdata/alerts_array.json"
+    expect_rc 0
+    grep -Eq '^llm_client_requests_total\{category="success"\} 3$' "$work/metrics.prom" ||
+      fail "no llm_client_requests_total{category=\"success\"} 3 in the metrics file"
+    grep -q '^llm_circuit_breaker_state ' "$work/metrics.prom" || fail "no breaker metrics"
+    ;;
+  stats)
+    run --stats "$testdata/alerts_array.json"
+    expect_rc 0
+    grep -Eq '^\{"state":"closed","failure_count":0,"success_count":3,.*"total_calls":3,.*\}$' \
+      "$work/err" || fail "no stats object on stderr"
+    ;;
+  missing_file)
+    run "$work/no-such-file.json"
+    expect_rc 2
+    grep -q "no-such-file.json: cannot read" "$work/err" || fail "error does not name the file"
+    [[ $(lines) -eq 0 ]] || fail "output despite bad input"
+    ;;
+  garbage_names_file)
+    printf '{"alerts": [garbage]}\n' >"$work/garbage.json"
+    run "$testdata/alerts_array.json" "$work/garbage.json"
+    expect_rc 2
+    grep -q 'garbage.json:1:13: malformed JSON' "$work/err" || fail "error does not name file"
+    [[ $(lines) -eq 0 ]] || fail "classified something despite bad input"
+    ;;
+  bad_ndjson_line_names_line)
+    { sed -n 1p "$testdata/alerts.ndjson"; echo '{"labels":{"alertname":"X"}}'; } >"$work/bad.ndjson"
+    run "$work/bad.ndjson"
+    expect_rc 2
+    grep -q 'bad.ndjson:2: status: missing' "$work/err" || fail "error does not name the line"
+    ;;
+  bad_flags)
+    for flags in "--concurrency 0" "--format xml" "--nope" "--timeout abc" "--protocol grpc" \
+                 "--fallback maybe" "--max-retries -1" "--model"; do
+      # shellcheck disable=SC2086
+      run $flags "$testdata/alerts_array.json"
+      expect_rc 2
+      grep -q '^alertllm-classify: ' "$work/err" || fail "no message for $flags"
+    done
+    ;;
+  invalid_config)
+    run --base-url ftp://example.com "$testdata/alerts_array.json"
+    expect_rc 2
+    grep -q 'base_url: must start with http:// or https://' "$work/err" || fail "not Validate()'s message"
+    set +e
+    LLM_TIMEOUT=abc "$classify" "$testdata/alerts_array.json" >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 2
+    grep -q "LLM_TIMEOUT" "$work/err" || fail "env error does not name the variable"
+    ;;
+  help)
+    run --help
+    expect_rc 0
+    for word in --format --concurrency --base-url --protocol --model --fallback --timeout \
+                --max-retries --stats --metrics-out --version fallback_reason 'Exit status'; do
+      grep -q -- "$word" "$work/out" || fail "--help does not mention $word"
+    done
+    # The README's CLI section quotes --help; every option line must be there as printed.
+    while IFS= read -r option; do
+      grep -Fxq -- "$option" "$examples/../README.md" || fail "README lacks: $option"
+    done < <(grep -E '^  (-|  +\()' "$work/out")
+    ;;
+  *)
+    echo "unknown case $case"; exit 1 ;;
+esac
+echo "ok ($case)"
