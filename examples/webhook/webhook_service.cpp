@@ -268,6 +268,12 @@ struct WebhookService::Impl {
 
   void Configure(httplib::Server& target, bool serve_alerts, bool serve_metrics) {
     target.set_payload_max_length(options.max_body_bytes);
+    // cpp-httplib's default adds SO_REUSEPORT, which lets a second instance bind the same port
+    // and silently take half the notifications; SO_REUSEADDR alone still allows a quick restart.
+    target.set_socket_options([](socket_t sock) {
+      const int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     target.set_logger(
         [this](const httplib::Request&, const httplib::Response& res) { CountRequest(res.status); });
     target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
