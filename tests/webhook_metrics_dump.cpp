@@ -27,7 +27,8 @@ int main() {
     std::cerr << started.error().message << "\n";
     return 1;
   }
-  std::ifstream in(ALERTLLM_TEST_DATA_DIR "/alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json",
+  std::ifstream in(ALERTLLM_TEST_DATA_DIR
+                   "/alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json",
                    std::ios::binary);
   std::ostringstream payload;
   payload << in.rdbuf();

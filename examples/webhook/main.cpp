@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -16,7 +17,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <pthread.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,7 +74,8 @@ struct Flags {
 }
 
 int ParsePort(std::string_view text, std::string_view flag) {
-  if (text.empty() || text.size() > 5) Fail(std::string(flag) + ": bad port '" + std::string(text) + "'");
+  if (text.empty() || text.size() > 5)
+    Fail(std::string(flag) + ": bad port '" + std::string(text) + "'");
   int port = 0;
   for (char c : text) {
     if (c < '0' || c > '9') Fail(std::string(flag) + ": bad port '" + std::string(text) + "'");
@@ -212,8 +213,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "listening on http://" << flags.host << ":" << service.port() << std::endl;
-    logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms", Redacted(config.base_url),
-                 alertllm::ToString(config.protocol), config.model,
+    logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms",
+                 Redacted(config.base_url), alertllm::ToString(config.protocol), config.model,
                  alertllm::ToString(config.fallback), config.timeout.count());
 
     int received = 0;

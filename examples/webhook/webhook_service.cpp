@@ -2,11 +2,11 @@
 #include "webhook_service.hpp"
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -62,10 +62,10 @@ std::string FormatUtc(std::chrono::system_clock::time_point t) {
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> hms{ms - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buf;
 }
@@ -235,9 +235,8 @@ struct WebhookService::Impl {
                 {"failure_count", stats.failure_count},
                 {"success_count", stats.success_count},
                 {"last_failure", WallTime(stats.last_failure)},
-                {"next_retry_at", stats.state == CircuitState::kOpen
-                                      ? WallTime(stats.next_retry_at)
-                                      : Json(nullptr)}};
+                {"next_retry_at", stats.state == CircuitState::kOpen ? WallTime(stats.next_retry_at)
+                                                                     : Json(nullptr)}};
     return Dump(Json{{"status", "healthy"}, {"llm", std::move(llm)}});
   }
 
@@ -251,8 +250,8 @@ struct WebhookService::Impl {
     }
   }
 
-  static void MethodNotAllowed(httplib::Server& server, const std::string& path,
-                               const char* allow, bool get_allowed) {
+  static void MethodNotAllowed(httplib::Server& server, const std::string& path, const char* allow,
+                               bool get_allowed) {
     auto handler = [allow](const httplib::Request&, httplib::Response& res) {
       res.status = 405;
       res.set_header("Allow", allow);
@@ -274,8 +273,9 @@ struct WebhookService::Impl {
       const int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    target.set_logger(
-        [this](const httplib::Request&, const httplib::Response& res) { CountRequest(res.status); });
+    target.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      CountRequest(res.status);
+    });
     target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       const char* message = res.status == 413   ? "body exceeds the size limit"
