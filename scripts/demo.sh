@@ -82,7 +82,7 @@ post_alerts() {
       + (if .fallback_reason then "  (fallback because \(.fallback_reason))" else "" end)
       + "  [\($ms) ms for the batch]"' <<<"$answer"
 }
-breaker() { curl -sS "$webhook/healthz" | jq -c '{circuit_breaker_state, failure_count, success_count}'; }
+breaker() { curl -sS "$webhook/healthz" | jq -c '.llm | {circuit_breaker_state, failure_count, success_count}'; }
 
 payload=examples/data/alertmanager_webhook_02_NodeDown_firing.json
 echo "healthy:"

@@ -18,7 +18,8 @@ export CTEST_OUTPUT_ON_FAILURE=1
 # Everything the ctest labels `unit` and `integration` run (the sanitizer presets run both).
 unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests alertllm_core_only_test
               alertllm_integration_tests alertllm_metrics_dump alertllm_client_metrics_dump
-              alertllm_mock_proxy_tests alertllm_mock_proxy alertllm_classify_cli_tests)
+              alertllm_mock_proxy_tests alertllm_mock_proxy alertllm_classify_cli_tests
+              alertllm_webhook_tests alertllm_webhook_metrics_dump alertllm_webhook)
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "webhook_service.hpp"
+
+#include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <stop_token>
+#include <thread>
+#include <utility>
+
+#include "alertllm/errors.hpp"
+#include "alertllm/metrics.hpp"
+
+namespace alertllm {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kJsonType = "application/json";
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
+
+// Bodies may hold invalid UTF-8 (quoted in a parse error, or in a label value the client echoes
+// back); replacing it keeps dump() from throwing.
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string ErrorBody(std::string_view message) {
+  return Dump(Json{{"error", std::string(message)}});
+}
+
+// Label values come from whoever can reach the port: printable ASCII only, clipped, so that a
+// value cannot forge a log line or flood the log.
+std::string LogSafe(std::string_view text) {
+  constexpr std::size_t kMax = 128;
+  std::string out;
+  out.reserve(std::min(text.size(), kMax));
+  for (char c : text.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u > 0x20 && u < 0x7f) ? c : '?';
+  }
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
+std::string FormatUtc(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{ms - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+// The breaker keeps steady-clock time; the health JSON shows wall time, so the point is moved
+// by its distance from steady now.
+Json WallTime(std::chrono::steady_clock::time_point t) {
+  if (t == CircuitBreakerStats::kNever || t == std::chrono::steady_clock::time_point::max()) {
+    return nullptr;
+  }
+  const auto offset = t - std::chrono::steady_clock::now();
+  return FormatUtc(std::chrono::system_clock::now() +
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(offset));
+}
+
+Json ClassificationJson(const Alert& alert, const Result<Classification>& result) {
+  Json out = {{"fingerprint", alert.fingerprint},
+              {"alertname", alert.alert_name},
+              {"status", std::string(ToString(alert.status))},
+              {"ok", result.has_value()}};
+  if (result.has_value()) {
+    const Classification& c = *result;
+    out["source"] = c.source;
+    out["severity"] = std::string(ToString(c.severity));
+    out["confidence"] = c.confidence;
+    out["category"] = c.category;
+    out["summary"] = c.summary;
+    out["attempts"] = c.attempts;
+    if (!c.fallback_reason.empty()) out["fallback_reason"] = c.fallback_reason;
+  } else {
+    const Error& e = result.error();
+    out["source"] = nullptr;
+    out["severity"] = nullptr;
+    out["confidence"] = nullptr;
+    out["category"] = nullptr;
+    out["summary"] = nullptr;
+    out["attempts"] = e.attempts;
+    out["error"] = {{"category", std::string(ClassifyError(e))}, {"message", e.message}};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view HealthStateName(CircuitState state) noexcept {
+  switch (state) {
+    case CircuitState::kClosed:
+      return "closed";
+    case CircuitState::kOpen:
+      return "open";
+    case CircuitState::kHalfOpen:
+      return "half-open";
+  }
+  return "closed";
+}
+
+struct WebhookService::Impl {
+  Impl(std::shared_ptr<LlmClient> llm, WebhookServiceOptions opts)
+      : client(std::move(llm)),
+        options(std::move(opts)),
+        registry(std::make_shared<prometheus::Registry>()),
+        requests(prometheus::BuildCounter()
+                     .Name("alertllm_webhook_requests_total")
+                     .Help("HTTP requests answered by the webhook service, by status code.")
+                     .Register(*registry)),
+        alerts(prometheus::BuildCounter()
+                   .Name("alertllm_webhook_alerts_total")
+                   .Help("Alerts received in notifications that parsed.")
+                   .Register(*registry)
+                   .Add({})),
+        classifications(prometheus::BuildCounter()
+                            .Name("alertllm_webhook_classifications_total")
+                            .Help("Classifications answered, by outcome (ok: the client returned "
+                                  "a classification, fallback included; error: it returned an "
+                                  "error).")
+                            .Register(*registry)) {
+    if (!client) throw std::invalid_argument("WebhookService: client is null");
+    if (options.concurrency < 1 || options.concurrency > 64) {
+      throw std::invalid_argument("WebhookService: concurrency must be in 1..64, got " +
+                                  std::to_string(options.concurrency));
+    }
+    for (const char* code : {"200", "400", "404", "405", "413", "500"}) {
+      requests.Add({{"code", code}});
+    }
+    classified_ok = &classifications.Add({{"outcome", "ok"}});
+    classified_error = &classifications.Add({{"outcome", "error"}});
+  }
+
+  void CountRequest(int status) { requests.Add({{"code", std::to_string(status)}}).Increment(); }
+
+  std::pair<int, std::string> HandleAlerts(const std::string& body) {
+    if (body.size() > options.max_body_bytes) {
+      return {413, ErrorBody("body exceeds " + std::to_string(options.max_body_bytes) + " bytes")};
+    }
+    Result<std::vector<Alert>> parsed = ParseAlertmanagerWebhook(body, options.max_body_bytes);
+    if (!parsed) return {400, ErrorBody(parsed.error().message)};
+    const std::vector<Alert>& batch = *parsed;
+    alerts.Increment(static_cast<double>(batch.size()));
+
+    std::vector<std::optional<Result<Classification>>> results(batch.size());
+    const CallOptions call{std::nullopt, stop.get_token()};
+    auto classify = [&](std::size_t i) {
+      try {
+        results[i].emplace(client->ClassifyAlert(batch[i], call));
+      } catch (const std::exception& e) {
+        results[i].emplace(Error{ErrorCode::kUnknown, e.what()});
+      } catch (...) {
+        results[i].emplace(Error{ErrorCode::kUnknown, "unknown exception"});
+      }
+    };
+    const std::size_t workers =
+        std::min(batch.size(), static_cast<std::size_t>(options.concurrency));
+    if (workers <= 1) {
+      for (std::size_t i = 0; i < batch.size(); ++i) classify(i);
+    } else {
+      std::atomic<std::size_t> next{0};
+      auto work = [&] {
+        for (std::size_t i = next.fetch_add(1); i < batch.size(); i = next.fetch_add(1)) {
+          classify(i);
+        }
+      };
+      std::vector<std::jthread> pool;
+      pool.reserve(workers - 1);
+      for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+      work();
+    }
+
+    Json list = Json::array();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Result<Classification>& result = *results[i];
+      Log(batch[i], result);
+      (result.has_value() ? classified_ok : classified_error)->Increment();
+      list.push_back(ClassificationJson(batch[i], result));
+    }
+    return {200, Dump(Json{{"classifications", std::move(list)}})};
+  }
+
+  void Log(const Alert& alert, const Result<Classification>& result) const {
+    if (!options.logger) return;
+    const std::string fingerprint = LogSafe(alert.fingerprint);
+    const std::string name = LogSafe(alert.alert_name);
+    const std::string_view status = ToString(alert.status);
+    if (result.has_value()) {
+      const Classification& c = *result;
+      options.logger->info(
+          "classified fingerprint={} alertname={} status={} severity={} source={} "
+          "confidence={:.2f} attempts={}",
+          fingerprint, name, status, ToString(c.severity), LogSafe(c.source), c.confidence,
+          c.attempts);
+    } else {
+      options.logger->warn(
+          "classification failed fingerprint={} alertname={} status={} error={} attempts={}",
+          fingerprint, name, status, ClassifyError(result.error()), result.error().attempts);
+    }
+  }
+
+  std::string MetricsText() const {
+    std::vector<std::shared_ptr<prometheus::Collectable>> sources = options.collectables;
+    sources.push_back(registry);
+    return SerializeMetrics(sources);
+  }
+
+  std::string HealthJson() const {
+    const CircuitBreakerStats stats =
+        options.breaker_stats ? options.breaker_stats() : CircuitBreakerStats{};
+    Json llm = {{"circuit_breaker_state", std::string(HealthStateName(stats.state))},
+                {"failure_count", stats.failure_count},
+                {"success_count", stats.success_count},
+                {"last_failure", WallTime(stats.last_failure)},
+                {"next_retry_at", stats.state == CircuitState::kOpen ? WallTime(stats.next_retry_at)
+                                                                     : Json(nullptr)}};
+    return Dump(Json{{"status", "healthy"}, {"llm", std::move(llm)}});
+  }
+
+  template <typename Handler>
+  static void Guarded(httplib::Response& res, Handler&& handler) {
+    try {
+      handler();
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(ErrorBody(std::string("internal error: ") + e.what()), kJsonType.data());
+    }
+  }
+
+  static void MethodNotAllowed(httplib::Server& server, const std::string& path, const char* allow,
+                               bool get_allowed) {
+    auto handler = [allow](const httplib::Request&, httplib::Response& res) {
+      res.status = 405;
+      res.set_header("Allow", allow);
+      res.set_content(ErrorBody("method not allowed"), kJsonType.data());
+    };
+    if (!get_allowed) server.Get(path, handler);
+    if (get_allowed) server.Post(path, handler);
+    server.Put(path, handler);
+    server.Delete(path, handler);
+    server.Patch(path, handler);
+    server.Options(path, handler);
+  }
+
+  void Configure(httplib::Server& target, bool serve_alerts, bool serve_metrics) {
+    target.set_payload_max_length(options.max_body_bytes);
+    // cpp-httplib's default adds SO_REUSEPORT, which lets a second instance bind the same port
+    // and silently take half the notifications; SO_REUSEADDR alone still allows a quick restart.
+    target.set_socket_options([](socket_t sock) {
+      const int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    target.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      CountRequest(res.status);
+    });
+    target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const char* message = res.status == 413   ? "body exceeds the size limit"
+                            : res.status == 404 ? "not found"
+                            : res.status == 400 ? "bad request"
+                                                : "error";
+      if (res.status == 413) {
+        res.set_content(
+            ErrorBody("body exceeds " + std::to_string(options.max_body_bytes) + " bytes"),
+            kJsonType.data());
+      } else {
+        res.set_content(ErrorBody(message), kJsonType.data());
+      }
+    });
+    if (serve_alerts) {
+      target.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+        Guarded(res, [&] {
+          auto [status, body] = HandleAlerts(req.body);
+          res.status = status;
+          res.set_content(body, kJsonType.data());
+        });
+      });
+      MethodNotAllowed(target, "/alerts", "POST", false);
+      target.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+        Guarded(res, [&] { res.set_content(HealthJson(), kJsonType.data()); });
+      });
+      MethodNotAllowed(target, "/healthz", "GET, HEAD", true);
+    }
+    if (serve_metrics) {
+      target.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        Guarded(res, [&] { res.set_content(MetricsText(), kMetricsType.data()); });
+      });
+      MethodNotAllowed(target, "/metrics", "GET, HEAD", true);
+    }
+  }
+
+  std::shared_ptr<LlmClient> client;
+  WebhookServiceOptions options;
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Counter& alerts;
+  prometheus::Family<prometheus::Counter>& classifications;
+  prometheus::Counter* classified_ok = nullptr;
+  prometheus::Counter* classified_error = nullptr;
+  std::stop_source stop;
+  httplib::Server server;
+  std::unique_ptr<httplib::Server> metrics_server;
+  std::thread server_thread;
+  std::thread metrics_thread;
+  bool started = false;
+};
+
+WebhookService::WebhookService(std::shared_ptr<LlmClient> client, WebhookServiceOptions options)
+    : impl_(std::make_unique<Impl>(std::move(client), std::move(options))) {}
+
+WebhookService::WebhookService(std::shared_ptr<HttpLlmClient> client,
+                               WebhookServiceOptions options) {
+  if (client && !options.breaker_stats) {
+    options.breaker_stats = [c = client.get()] { return c->GetCircuitBreakerStats(); };
+  }
+  if (client && options.collectables.empty()) options.collectables = {client->GetCollectable()};
+  impl_ = std::make_unique<Impl>(std::move(client), std::move(options));
+}
+
+WebhookService::~WebhookService() { Stop(); }
+
+namespace {
+
+// Binds `server` to host:port (0: any free port). Returns the port, or -1.
+int Bind(httplib::Server& server, const std::string& host, int port) {
+  if (port == 0) return server.bind_to_any_port(host);
+  return server.bind_to_port(host, port) ? port : -1;
+}
+
+bool WaitRunning(const httplib::Server& server) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server.is_running() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return server.is_running();
+}
+
+}  // namespace
+
+Result<void> WebhookService::Start() {
+  Impl& impl = *impl_;
+  if (impl.started) return Error{ErrorCode::kInvalidConfig, "the service was started before"};
+  impl.started = true;
+  const bool separate_metrics = impl.options.metrics_port.has_value();
+  impl.Configure(impl.server, true, !separate_metrics);
+  const std::string& host = impl.options.host;
+  const int port = Bind(impl.server, host, impl.options.port);
+  if (port < 0) {
+    return Error{ErrorCode::kInvalidConfig,
+                 "cannot listen on " + host + ":" + std::to_string(impl.options.port)};
+  }
+  if (separate_metrics) {
+    impl.metrics_server = std::make_unique<httplib::Server>();
+    impl.Configure(*impl.metrics_server, false, true);
+    const int mport = Bind(*impl.metrics_server, host, *impl.options.metrics_port);
+    if (mport < 0) {
+      impl.server.stop();
+      return Error{ErrorCode::kInvalidConfig,
+                   "cannot listen on " + host + ":" + std::to_string(*impl.options.metrics_port)};
+    }
+    metrics_port_ = mport;
+    impl.metrics_thread = std::thread([&impl] { impl.metrics_server->listen_after_bind(); });
+  }
+  port_ = port;
+  impl.server_thread = std::thread([&impl] { impl.server.listen_after_bind(); });
+  if (!WaitRunning(impl.server) || (impl.metrics_server && !WaitRunning(*impl.metrics_server))) {
+    Stop();
+    return Error{ErrorCode::kInvalidConfig, "the listener did not start on " + host};
+  }
+  if (impl.options.logger) {
+    impl.options.logger->info("serving /alerts and /healthz on {}:{}, /metrics on {}:{}", host,
+                              port_, host, metrics_port());
+  }
+  return {};
+}
+
+void WebhookService::Stop() {
+  Impl& impl = *impl_;
+  impl.stop.request_stop();
+  impl.server.stop();
+  if (impl.metrics_server) impl.metrics_server->stop();
+  if (impl.server_thread.joinable()) impl.server_thread.join();
+  if (impl.metrics_thread.joinable()) impl.metrics_thread.join();
+}
+
+std::string WebhookService::MetricsText() const { return impl_->MetricsText(); }
+
+std::string WebhookService::HealthJson() const { return impl_->HealthJson(); }
+
+}  // namespace alertllm

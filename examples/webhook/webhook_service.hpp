@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alertllm/circuit_breaker.hpp"
+#include "alertllm/client.hpp"
+#include "alertllm/result.hpp"
+#include "alertllm/webhook.hpp"
+
+namespace prometheus {
+class Collectable;
+}  // namespace prometheus
+
+namespace spdlog {
+class logger;
+}  // namespace spdlog
+
+namespace alertllm {
+
+/// Where and how a WebhookService listens, and what it reports besides the classifications.
+struct WebhookServiceOptions {
+  /// The address of the main listener (POST /alerts, GET /healthz, GET /metrics).
+  std::string host = "127.0.0.1";
+  /// 0: the kernel picks a free port (WebhookService::port() tells which).
+  int port = 9095;
+  /// A second listener on `host` serving only GET /metrics; no value: /metrics is served by
+  /// the main listener. 0: the kernel picks a port.
+  std::optional<int> metrics_port;
+  /// Larger request bodies are answered 413 without being parsed.
+  std::size_t max_body_bytes = kDefaultMaxWebhookBytes;
+  /// Classifications of one notification run on at most this many threads (1: sequentially).
+  int concurrency = 4;
+  /// The breaker snapshot /healthz reports; empty: "closed" with zero counts (a client
+  /// without a breaker).
+  std::function<CircuitBreakerStats()> breaker_stats;
+  /// Exposed on /metrics before the service's own families, in order.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  /// One line per classification and per listener start/stop; null: no logging.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+/// The HTTP service behind `alertllm-webhook`: Alertmanager's webhook receiver.
+///
+///   POST /alerts   the Alertmanager notification; every alert is classified with the client,
+///                  answered 200 with one classification per alert, in input order (a failed
+///                  classification carries its error); 400 {"error": …} for a body that
+///                  ParseAlertmanagerWebhook rejects, 413 above max_body_bytes
+///   GET /healthz   the seed's health JSON; 200 whatever the breaker's state
+///   GET /metrics   the collectables, then alertllm_webhook_* (text format 0.0.4)
+///
+/// A known path with another method is 405; any other path 404. Every error body is
+/// {"error": "<message>"}.
+///
+/// Thread-safety: Start() and Stop() must not be called concurrently with each other; every
+/// other member, and the HTTP handlers, may run concurrently.
+class WebhookService {
+ public:
+  /// Throws std::invalid_argument if `client` is null or concurrency is not in 1..64.
+  WebhookService(std::shared_ptr<LlmClient> client, WebhookServiceOptions options);
+
+  /// As above, with `breaker_stats` and `collectables` filled in from `client` when they are
+  /// empty (its GetCircuitBreakerStats() and GetCollectable()).
+  WebhookService(std::shared_ptr<HttpLlmClient> client, WebhookServiceOptions options);
+
+  /// Stop()s.
+  ~WebhookService();
+
+  WebhookService(const WebhookService&) = delete;
+  WebhookService& operator=(const WebhookService&) = delete;
+
+  /// Binds the listener(s) and starts serving on background threads; returns once they accept
+  /// connections. Errors: kInvalidConfig naming the address when a port cannot be bound, or
+  /// when the service was started before.
+  Result<void> Start();
+
+  /// Cancels classifications in flight (they end as kCancelled), stops the listeners and joins
+  /// their threads. Idempotent.
+  void Stop();
+
+  /// The bound port of the main listener; 0 before Start().
+  int port() const noexcept { return port_; }
+  /// The bound port of the /metrics listener; port() when there is none, 0 before Start().
+  int metrics_port() const noexcept { return metrics_port_ != 0 ? metrics_port_ : port_; }
+
+  /// The body of GET /metrics.
+  std::string MetricsText() const;
+  /// The body of GET /healthz.
+  std::string HealthJson() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+  int metrics_port_ = 0;
+};
+
+/// "half-open" for kHalfOpen, as the seed's `CircuitBreakerState.String()` spells it (the
+/// metric labels use "half_open"); "closed", "open" otherwise.
+std::string_view HealthStateName(CircuitState state) noexcept;
+
+}  // namespace alertllm

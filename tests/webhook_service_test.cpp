@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+// WebhookService (examples/webhook) over real HTTP: the service on 127.0.0.1 port 0, its
+// HttpLlmClient pointed at a cpp-httplib fake LLM proxy on another port 0.
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alertllm/client.hpp"
+#include "alertllm/webhook.hpp"
+#include "webhook_service.hpp"
+
+namespace alertllm {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::vector<std::filesystem::path> Payloads() {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(ALERTLLM_TEST_DATA_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("alertmanager_webhook_", 0) == 0 && entry.path().extension() == ".json") {
+      paths.push_back(entry.path());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+// The fake LLM proxy: answers POST /classify with a fixed classification, or 503 while
+// `failing` is set.
+class FakeLlm {
+ public:
+  FakeLlm() {
+    server_.Post("/classify", [this](const httplib::Request&, httplib::Response& res) {
+      calls_.fetch_add(1);
+      if (failing_.load()) {
+        res.status = 503;
+        return;
+      }
+      res.set_content(
+          R"({"classification":{"severity":3,"category":"performance","summary":"cpu hot",)"
+          R"("confidence":0.8,"reasoning":"load","suggestions":["scale"]},"request_id":"r1"})",
+          "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeLlm() {
+    server_.stop();
+    thread_.join();
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void set_failing(bool failing) { failing_.store(failing); }
+  int calls() const { return calls_.load(); }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = -1;
+  std::atomic<bool> failing_{false};
+  std::atomic<int> calls_{0};
+};
+
+class WebhookServiceTest : public ::testing::Test {
+ protected:
+  void StartService(FallbackMode fallback = FallbackMode::kNone,
+                    std::optional<int> metrics_port = std::nullopt) {
+    Config config;
+    config.base_url = llm_.url();
+    config.timeout = std::chrono::seconds(5);
+    config.max_retries = 0;
+    config.fallback = fallback;
+    config.circuit_breaker.max_failures = 2;
+    config.circuit_breaker.minimum_calls = 2;
+    config.circuit_breaker.reset_timeout = std::chrono::minutes(5);
+    config.circuit_breaker.max_reset_timeout = std::chrono::minutes(5);
+    client_ = std::make_shared<HttpLlmClient>(config);
+    WebhookServiceOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.metrics_port = metrics_port;
+    service_ = std::make_unique<WebhookService>(client_, std::move(options));
+    ASSERT_TRUE(service_->Start().has_value());
+    ASSERT_GT(service_->port(), 0);
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", service_->port());
+    http_->set_read_timeout(30, 0);
+  }
+
+  httplib::Result Post(const std::string& body) {
+    return http_->Post("/alerts", body, "application/json");
+  }
+
+  Json Health() {
+    auto res = http_->Get("/healthz");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    return Json::parse(res->body);
+  }
+
+  FakeLlm llm_;
+  std::shared_ptr<HttpLlmClient> client_;
+  std::unique_ptr<WebhookService> service_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+TEST_F(WebhookServiceTest, EverySharedPayloadGetsOneClassificationPerAlertInOrder) {
+  StartService();
+  const auto payloads = Payloads();
+  ASSERT_EQ(payloads.size(), 18u);
+  for (const auto& path : payloads) {
+    SCOPED_TRACE(path.filename().string());
+    const std::string body = ReadFile(path);
+    auto expected = ParseAlertmanagerWebhook(body);
+    ASSERT_TRUE(expected.has_value());
+    auto res = Post(body);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    const Json answer = Json::parse(res->body);
+    const Json& list = answer.at("classifications");
+    ASSERT_EQ(list.size(), expected->size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Json& c = list[i];
+      EXPECT_EQ(c.at("fingerprint"), (*expected)[i].fingerprint);
+      EXPECT_EQ(c.at("alertname"), (*expected)[i].alert_name);
+      EXPECT_EQ(c.at("status"), std::string(ToString((*expected)[i].status)));
+      EXPECT_EQ(c.at("ok"), true);
+      EXPECT_EQ(c.at("source"), "llm");
+      EXPECT_EQ(c.at("severity"), "warning");
+      EXPECT_EQ(c.at("category"), "performance");
+      EXPECT_EQ(c.at("summary"), "cpu hot");
+      EXPECT_DOUBLE_EQ(c.at("confidence").get<double>(), 0.8);
+      EXPECT_EQ(c.at("attempts"), 1);
+      EXPECT_FALSE(c.contains("error"));
+      EXPECT_FALSE(c.contains("fallback_reason"));
+    }
+  }
+}
+
+TEST_F(WebhookServiceTest, ManyAlertsAreAnsweredInInputOrder) {
+  StartService();
+  Json body = {{"version", "4"}, {"status", "firing"}, {"alerts", Json::array()}};
+  for (int i = 0; i < 40; ++i) {
+    body["alerts"].push_back({{"status", "firing"},
+                              {"labels", {{"alertname", "A" + std::to_string(i)}}},
+                              {"annotations", Json::object()},
+                              {"startsAt", "2026-01-01T00:00:00Z"},
+                              {"endsAt", "0001-01-01T00:00:00Z"},
+                              {"generatorURL", ""},
+                              {"fingerprint", ""}});
+  }
+  auto res = Post(body.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const Json list = Json::parse(res->body).at("classifications");
+  ASSERT_EQ(list.size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(list[static_cast<std::size_t>(i)].at("alertname"), "A" + std::to_string(i));
+    EXPECT_EQ(list[static_cast<std::size_t>(i)].at("fingerprint"),
+              Fingerprint({{"alertname", "A" + std::to_string(i)}}));
+  }
+  EXPECT_EQ(llm_.calls(), 40);
+}
+
+TEST_F(WebhookServiceTest, BadBodiesAre400WithTheParseError) {
+  StartService();
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  const std::string invalid_utf8 =
+      R"({"version":"4","alerts":[{"status":"firing","labels":{"alertname":"X)"
+      "\xff\xfe"
+      R"("},"annotations":{},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z"}]})";
+  for (const std::string& body :
+       {std::string(), std::string("garbage"), std::string("{}"), std::string("\xff\xff\xff"),
+        invalid_utf8, deep, std::string(R"({"alerts":[42]})")}) {
+    SCOPED_TRACE(body.substr(0, 40));
+    auto res = Post(body);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    const Json answer = Json::parse(res->body);
+    ASSERT_TRUE(answer.at("error").is_string());
+    EXPECT_FALSE(answer.at("error").get<std::string>().empty());
+  }
+  EXPECT_EQ(llm_.calls(), 0);
+}
+
+TEST_F(WebhookServiceTest, OversizedBodyIs413) {
+  StartService();
+  auto res = Post(std::string(kDefaultMaxWebhookBytes + 1, ' '));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  EXPECT_TRUE(Json::parse(res->body).at("error").is_string());
+  EXPECT_EQ(llm_.calls(), 0);
+}
+
+TEST_F(WebhookServiceTest, UnknownPathIs404AndWrongMethodIs405) {
+  StartService();
+  auto not_found = http_->Get("/nope");
+  ASSERT_TRUE(not_found);
+  EXPECT_EQ(not_found->status, 404);
+  auto get_alerts = http_->Get("/alerts");
+  ASSERT_TRUE(get_alerts);
+  EXPECT_EQ(get_alerts->status, 405);
+  EXPECT_EQ(get_alerts->get_header_value("Allow"), "POST");
+  auto post_health = http_->Post("/healthz", "{}", "application/json");
+  ASSERT_TRUE(post_health);
+  EXPECT_EQ(post_health->status, 405);
+  auto delete_metrics = http_->Delete("/metrics");
+  ASSERT_TRUE(delete_metrics);
+  EXPECT_EQ(delete_metrics->status, 405);
+}
+
+TEST_F(WebhookServiceTest, FailedClassificationsAre200AndCarryTheirError) {
+  StartService();
+  llm_.set_failing(true);
+  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
+                           "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const Json list = Json::parse(res->body).at("classifications");
+  ASSERT_EQ(list.size(), 2u);
+  for (const Json& c : list) {
+    EXPECT_EQ(c.at("ok"), false);
+    EXPECT_TRUE(c.at("severity").is_null());
+    EXPECT_EQ(c.at("attempts"), 1);
+    EXPECT_EQ(c.at("error").at("category"), "server_error");
+    EXPECT_TRUE(c.at("error").at("message").is_string());
+  }
+}
+
+TEST_F(WebhookServiceTest, FallbackAnswersCarryTheirReason) {
+  StartService(FallbackMode::kRules);
+  llm_.set_failing(true);
+  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
+                           "alertmanager_webhook_02_NodeDown_firing.json"));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  const Json c = Json::parse(res->body).at("classifications").at(0);
+  EXPECT_EQ(c.at("ok"), true);
+  EXPECT_EQ(c.at("source"), "fallback");
+  EXPECT_EQ(c.at("fallback_reason").get<std::string>().rfind("server_error: ", 0), 0u);
+}
+
+TEST_F(WebhookServiceTest, HealthzHasTheSeedShapeWhileClosed) {
+  StartService();
+  const Json health = Health();
+  EXPECT_EQ(health.at("status"), "healthy");
+  const Json& llm = health.at("llm");
+  EXPECT_EQ(llm.size(), 5u);
+  EXPECT_EQ(llm.at("circuit_breaker_state"), "closed");
+  EXPECT_EQ(llm.at("failure_count"), 0);
+  EXPECT_EQ(llm.at("success_count"), 0);
+  EXPECT_TRUE(llm.at("last_failure").is_null());
+  EXPECT_TRUE(llm.at("next_retry_at").is_null());
+}
+
+TEST_F(WebhookServiceTest, HealthzIs200WhileTheBreakerIsOpen) {
+  StartService();
+  llm_.set_failing(true);
+  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
+                           "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(client_->GetCircuitBreakerState(), CircuitState::kOpen);
+  const Json health = Health();
+  EXPECT_EQ(health.at("status"), "healthy");
+  const Json& llm = health.at("llm");
+  EXPECT_EQ(llm.at("circuit_breaker_state"), "open");
+  EXPECT_EQ(llm.at("failure_count"), 2);
+  EXPECT_EQ(llm.at("success_count"), 0);
+  ASSERT_TRUE(llm.at("last_failure").is_string());
+  ASSERT_TRUE(llm.at("next_retry_at").is_string());
+  // RFC 3339 UTC with milliseconds; the retry is reset_timeout (5 min) after the last failure.
+  const std::string last = llm.at("last_failure");
+  const std::string next = llm.at("next_retry_at");
+  EXPECT_EQ(last.size(), 24u);
+  EXPECT_EQ(last.back(), 'Z');
+  EXPECT_EQ(last[10], 'T');
+  EXPECT_GT(next, last);
+
+  // Rejected by the open breaker: still 200, each with its error.
+  auto rejected = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
+                                "alertmanager_webhook_02_NodeDown_firing.json"));
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 200);
+  EXPECT_EQ(Json::parse(rejected->body)["classifications"][0]["error"]["category"],
+            "circuit_breaker_open");
+}
+
+TEST(WebhookHealthStateName, SpellsTheSeedStates) {
+  EXPECT_EQ(HealthStateName(CircuitState::kClosed), "closed");
+  EXPECT_EQ(HealthStateName(CircuitState::kOpen), "open");
+  EXPECT_EQ(HealthStateName(CircuitState::kHalfOpen), "half-open");
+}
+
+TEST_F(WebhookServiceTest, MetricsServeTheClientAndServiceFamilies) {
+  StartService();
+  ASSERT_TRUE(Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
+                            "alertmanager_webhook_02_NodeDown_firing.json")));
+  ASSERT_TRUE(Post("garbage"));
+  auto res = http_->Get("/metrics");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4");
+  const std::string& text = res->body;
+  EXPECT_NE(text.find("llm_circuit_breaker_state 0"), std::string::npos);
+  EXPECT_NE(text.find("llm_client_requests_total{category=\"success\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("alertllm_webhook_requests_total{code=\"200\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("alertllm_webhook_requests_total{code=\"400\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("alertllm_webhook_alerts_total 1"), std::string::npos);
+  EXPECT_NE(text.find("alertllm_webhook_classifications_total{outcome=\"ok\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(WebhookServiceTest, MetricsPortServesMetricsOnlyThere) {
+  StartService(FallbackMode::kNone, 0);
+  ASSERT_GT(service_->metrics_port(), 0);
+  ASSERT_NE(service_->metrics_port(), service_->port());
+  auto main_metrics = http_->Get("/metrics");
+  ASSERT_TRUE(main_metrics);
+  EXPECT_EQ(main_metrics->status, 404);
+  httplib::Client metrics("127.0.0.1", service_->metrics_port());
+  auto res = metrics.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("alertllm_webhook_requests_total"), std::string::npos);
+  auto alerts = metrics.Post("/alerts", "{}", "application/json");
+  ASSERT_TRUE(alerts);
+  EXPECT_EQ(alerts->status, 404);
+}
+
+TEST_F(WebhookServiceTest, StartTwiceIsAnError) {
+  StartService();
+  EXPECT_FALSE(service_->Start().has_value());
+}
+
+TEST(WebhookServiceBind, PortInUseIsAnError) {
+  httplib::Server holder;
+  const int port = holder.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  Config config;
+  WebhookServiceOptions options;
+  options.port = port;
+  WebhookService service(std::make_shared<HttpLlmClient>(config), std::move(options));
+  auto started = service.Start();
+  ASSERT_FALSE(started.has_value());
+  EXPECT_NE(started.error().message.find(std::to_string(port)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace alertllm
