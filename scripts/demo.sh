@@ -64,10 +64,10 @@ export LLM_CIRCUIT_BREAKER_MAX_FAILURES=3 LLM_CIRCUIT_BREAKER_RESET_TIMEOUT=3s
 export LLM_FALLBACK=rules
 
 say "classify the sample Alertmanager payloads (examples/data) with alertllm-classify"
-"$bin/alertllm-classify" --format table examples/data/alertmanager_webhook_*.json
+"$bin/classify/alertllm-classify" --format table examples/data/alertmanager_webhook_*.json
 
 say "start the Alertmanager webhook receiver"
-webhook=$(start "$bin/alertllm-webhook" --listen 127.0.0.1:0)
+webhook=$(start "$bin/webhook/alertllm-webhook" --listen 127.0.0.1:0)
 echo "alertllm-webhook on $webhook (POST /alerts, GET /healthz, GET /metrics)"
 
 post_alerts() {

@@ -53,8 +53,11 @@ std::optional<std::size_t> TerminalColumns(int fd) {
 // Reads a whole input; "-" is stdin. No value (errno set) if the file cannot be read.
 std::optional<std::string> ReadInput(const std::string& name) {
   if (name == "-") {
-    std::string text(std::istreambuf_iterator<char>(std::cin), {});
-    if (std::cin.bad()) return std::nullopt;
+    std::string text;
+    char chunk[65536];
+    std::size_t got = 0;
+    while ((got = std::fread(chunk, 1, sizeof chunk, stdin)) > 0) text.append(chunk, got);
+    if (std::ferror(stdin) != 0) return std::nullopt;
     return text;
   }
   std::ifstream in(name, std::ios::binary);
