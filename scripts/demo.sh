@@ -3,7 +3,7 @@
 # network beyond Debian's archive.
 #
 #  1. installs what is missing (scripts/deps.sh, plus curl and jq for this script's own requests)
-#     and builds the release preset;
+#     and builds the three programs (release flags) in build/demo;
 #  2. starts alertllm-mock-proxy, a local stand-in LLM proxy, on a free port of 127.0.0.1;
 #  3. classifies the sample Alertmanager payloads of examples/data with alertllm-classify (table);
 #  4. starts alertllm-webhook (the Alertmanager receiver) in front of the same proxy, posts a
@@ -18,7 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${ALERTLLM_JOBS:-$(nproc)}
-bin=build/release/examples
+build=build/demo
+bin=$build/examples
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -49,9 +50,11 @@ start() {
 
 say "dependencies and build (release)"
 scripts/deps.sh curl jq
-cmake --preset release -DALERTLLM_BUILD_TESTS=OFF -DALERTLLM_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build --preset release -j "$jobs" \
-  --target alertllm_mock_proxy alertllm_classify alertllm_webhook
+# Its own build directory (release flags, no tests or benchmarks), so that it leaves the
+# presets' build trees as they are.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DALERTLLM_BUILD_TESTS=OFF \
+  -DALERTLLM_BUILD_BENCHMARKS=OFF -DALERTLLM_BUILD_FUZZERS=OFF >/dev/null
+cmake --build "$build" -j "$jobs" --target alertllm_mock_proxy alertllm_classify alertllm_webhook
 
 say "start the stand-in LLM proxy"
 proxy=$(start "$bin/alertllm-mock-proxy" --port 0 --quiet)

@@ -99,9 +99,23 @@ RegistryMirror::Series& RegistryMirror::Find(const MetricFamily& family,
 }
 
 void RegistryMirror::Update(const std::vector<MetricFamily>& snapshot) {
+  bool same_layout = layout_families_.size() == snapshot.size();
+  for (std::size_t f = 0; same_layout && f < snapshot.size(); ++f) {
+    same_layout = layout_families_[f].first == snapshot[f].name &&
+                  layout_families_[f].second == snapshot[f].metric.size();
+  }
+  if (!same_layout) {
+    layout_.clear();
+    layout_families_.clear();
+    for (const MetricFamily& family : snapshot) {
+      layout_families_.emplace_back(family.name, family.metric.size());
+      for (const ClientMetric& metric : family.metric) layout_.push_back(&Find(family, metric));
+    }
+  }
+  std::size_t index = 0;
   for (const MetricFamily& family : snapshot) {
     for (const ClientMetric& metric : family.metric) {
-      Series& series = Find(family, metric);
+      Series& series = *layout_[index++];
       if (series.counter != nullptr) {
         const double gained = metric.counter.value - series.counter->Value();
         if (gained > 0) series.counter->Increment(gained);

@@ -56,6 +56,10 @@ class RegistryMirror {
   std::atomic<unsigned> pending_{0};
   std::map<std::string, void*> families_;  // name → Family<T>* of the family's type
   std::map<std::string, Series> series_;   // name + labels → the registry's metric
+  // The series in the order the source lists them, with each family's name and size: the
+  // source's layout does not change, so later Updates walk this instead of building keys.
+  std::vector<Series*> layout_;
+  std::vector<std::pair<std::string, std::size_t>> layout_families_;
 };
 
 }  // namespace alertllm::internal
