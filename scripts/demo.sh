@@ -2,7 +2,7 @@
 # The README's first command: alertllm doing its job on this machine, with no LLM account and no
 # network beyond Debian's archive.
 #
-#  1. installs what is missing (scripts/deps.sh, plus curl and jq for this script's own requests)
+#  1. installs what is missing (scripts/deps.sh, with curl and jq for this script's requests)
 #     and builds the three programs (release flags) in build/demo;
 #  2. starts alertllm-mock-proxy, a local stand-in LLM proxy, on a free port of 127.0.0.1;
 #  3. classifies the sample Alertmanager payloads of examples/data with alertllm-classify (table);
@@ -13,17 +13,21 @@
 #  6. prints the breaker stats (/healthz) and an excerpt of the metrics (/metrics);
 #  7. stops everything it started and exits 0.
 #
-# Environment: ALERTLLM_JOBS (build parallelism, default nproc).
+# Environment: ALERTLLM_JOBS (build parallelism, default nproc); ALERTLLM_DEMO_BUILD_DIR: an
+# existing build tree with the three programs (ctest's demo.Story uses the dev tree) — then
+# nothing is installed or built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${ALERTLLM_JOBS:-$(nproc)}
-build=build/demo
+build=${ALERTLLM_DEMO_BUILD_DIR:-build/demo}
 bin=$build/examples
 pids=()
+logs=$(mktemp -d)
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$logs"
 }
 trap cleanup EXIT
 
@@ -32,7 +36,7 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # Starts "$@" in the background and prints the URL of its "listening on URL" line.
 start() {
   local log
-  log=$(mktemp)
+  log=$logs/$(basename "$1").log
   "$@" >"$log" 2>"$log.err" &
   pids+=($!)
   for _ in $(seq 200); do
@@ -48,13 +52,15 @@ start() {
   return 1
 }
 
-say "dependencies and build (release)"
-scripts/deps.sh curl jq
-# Its own build directory (release flags, no tests or benchmarks), so that it leaves the
-# presets' build trees as they are.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DALERTLLM_BUILD_TESTS=OFF \
-  -DALERTLLM_BUILD_BENCHMARKS=OFF -DALERTLLM_BUILD_FUZZERS=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target alertllm_mock_proxy alertllm_classify alertllm_webhook
+if [[ -z ${ALERTLLM_DEMO_BUILD_DIR:-} ]]; then
+  say "dependencies and build (release)"
+  scripts/deps.sh
+  # Its own build directory (release flags, no tests or benchmarks), so that it leaves the
+  # presets' build trees as they are.
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DALERTLLM_BUILD_TESTS=OFF \
+    -DALERTLLM_BUILD_BENCHMARKS=OFF -DALERTLLM_BUILD_FUZZERS=OFF >/dev/null
+  cmake --build "$build" -j "$jobs" --target alertllm_mock_proxy alertllm_classify alertllm_webhook
+fi
 
 say "start the stand-in LLM proxy"
 proxy=$(start "$bin/alertllm-mock-proxy" --port 0 --quiet)
@@ -86,17 +92,25 @@ post_alerts() {
       + "  [\($ms) ms for the batch]"' <<<"$answer"
 }
 breaker() { curl -sS "$webhook/healthz" | jq -c '.llm | {circuit_breaker_state, failure_count, success_count}'; }
+# The demo checks its own story: it fails if the breaker is not in the state it should be.
+expect_state() {
+  local state
+  state=$(curl -sS "$webhook/healthz" | jq -r .llm.circuit_breaker_state)
+  [[ $state == "$1" ]] || { echo "demo: the breaker is $state, expected $1" >&2; exit 1; }
+}
 
 payload=examples/data/alertmanager_webhook_02_NodeDown_firing.json
 echo "healthy:"
 post_alerts "$payload"
 breaker
+expect_state closed
 
 say "outage: the proxy now answers every classify request with 503"
 curl -sS -X POST -H 'Content-Type: application/json' \
   --data '{"failure_rate":1,"status":503}' "$proxy/admin/faults" >/dev/null
 for i in 1 2 3; do post_alerts "$payload"; done
 breaker
+expect_state open
 echo "the breaker is open: calls fail fast, without a request, and the fallback answers:"
 for i in 1 2; do post_alerts "$payload"; done
 
@@ -105,6 +119,7 @@ curl -sS -X POST -H 'Content-Type: application/json' --data '{}' "$proxy/admin/f
 sleep 3.2
 post_alerts "$payload"
 breaker
+expect_state closed
 
 say "breaker stats (GET /healthz)"
 curl -sS "$webhook/healthz" | jq .

@@ -10,6 +10,7 @@ packages=(
   prometheus prometheus-alertmanager
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   clang-16 libclang-rt-16-dev
+  curl jq
   "$@"
 )
 
