@@ -2,11 +2,12 @@
 # The README's test command: installs what is missing, then configures, builds and runs every
 # test (all ctest labels) in the dev preset with -Werror, repeats the unit and integration
 # tests under AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and
-# fuzzes the webhook parser for 30 s and each classify-response decoder for 20 s.
+# fuzzes the webhook parser for 30 s, each classify-response decoder and alertllm-classify's
+# input reader for 20 s.
 # Exits non-zero on the first failure.
 #
 # Environment: ALERTLLM_FUZZ_SECONDS (webhook, default 30), ALERTLLM_DECODER_FUZZ_SECONDS (each
-# response decoder, default 20), ALERTLLM_JOBS (default: nproc).
+# response decoder and the CLI's input reader, default 20), ALERTLLM_JOBS (default: nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,5 +70,16 @@ for protocol in proxy openai; do
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
   echo "fuzz: no crash in ${decoder_seconds}s"
 done
+
+step "fuzz: alertllm-classify's input reader for ${decoder_seconds}s"
+corpus=build/fuzz/corpus/classify_input
+log=build/fuzz/classify_input_fuzz.log
+mkdir -p "$corpus"
+cp tests/data/alertmanager_webhook_*.json examples/classify/testdata/* "$corpus/"
+build/fuzz/fuzz/alertllm_classify_input_fuzz -max_total_time="$decoder_seconds" -timeout=10 \
+  -rss_limit_mb=2048 -dict=fuzz/webhook.dict -print_final_stats=1 "$corpus" \
+  > "$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+echo "fuzz: no crash in ${decoder_seconds}s"
 
 step "all tests passed"
