@@ -317,6 +317,10 @@ TEST_F(WebhookServiceTest, MetricsServeTheClientAndServiceFamilies) {
   ASSERT_TRUE(Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
                             "alertmanager_webhook_02_NodeDown_firing.json")));
   ASSERT_TRUE(Post("garbage"));
+  auto missing = http_->Get("/nope");
+  ASSERT_TRUE(missing);
+  ASSERT_EQ(missing->status, 404);
+  // Each request is counted before its answer is sent, so a scrape right after sees it.
   auto res = http_->Get("/metrics");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
@@ -326,6 +330,7 @@ TEST_F(WebhookServiceTest, MetricsServeTheClientAndServiceFamilies) {
   EXPECT_NE(text.find("llm_client_requests_total{category=\"success\"} 1"), std::string::npos);
   EXPECT_NE(text.find("alertllm_webhook_requests_total{code=\"200\"} 1"), std::string::npos);
   EXPECT_NE(text.find("alertllm_webhook_requests_total{code=\"400\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("alertllm_webhook_requests_total{code=\"404\"} 1"), std::string::npos);
   EXPECT_NE(text.find("alertllm_webhook_alerts_total 1"), std::string::npos);
   EXPECT_NE(text.find("alertllm_webhook_classifications_total{outcome=\"ok\"} 1"),
             std::string::npos);

@@ -273,7 +273,9 @@ struct WebhookService::Impl {
       const int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    target.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    // Counted before the response is written (cpp-httplib calls a logger only after the
+    // client has the answer, so a scrape right after a request could miss it).
+    target.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
       CountRequest(res.status);
     });
     target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
