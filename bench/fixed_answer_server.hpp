@@ -158,12 +158,13 @@ class FixedAnswerServer {
       const std::size_t total = head_end + 4 + ContentLength(head);
       if (rest.size() < total) break;
       const std::string& answer = AnswerFor(head);
+      // Counted before the answer leaves, so a client that has it never sees a stale count.
+      requests_.fetch_add(1, std::memory_order_relaxed);
       for (std::size_t sent = 0; sent < answer.size();) {
         const ssize_t n = ::send(fd, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) return false;
         sent += static_cast<std::size_t>(n);
       }
-      requests_.fetch_add(1, std::memory_order_relaxed);
       consumed += total;
     }
     buffer.erase(0, consumed);
