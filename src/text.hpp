@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "alertllm/detail/utf8.hpp"
+
 namespace alertllm::internal {
 
-/// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, nothing
-/// above U+10FFFF) at the start of `text`: 1 for ASCII, 0 if there is none.
-std::size_t Utf8SequenceLength(std::string_view text) noexcept;
+/// The project's one UTF-8 check, shared with the header-only parts.
+using alertllm::detail::Utf8SequenceLength;
 
 /// At most `max_bytes` of untrusted text for an error message: cut on a character boundary
 /// ("..." marks a cut), with control bytes and invalid UTF-8 replaced by '?', so that a message

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "classify_cli.hpp"
 
+#include <alertllm/detail/utf8.hpp>
 #include <alertllm/env.hpp>
 #include <alertllm/errors.hpp>
 #include <alertllm/webhook.hpp>
@@ -108,37 +109,6 @@ std::string_view TrimBlank(std::string_view text) {
   while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
   return text;
-}
-
-// Length of the well-formed UTF-8 sequence at the start of `text` (RFC 3629), 0 if none.
-std::size_t Utf8Length(std::string_view text) noexcept {
-  if (text.empty()) return 0;
-  const auto b0 = static_cast<unsigned char>(text[0]);
-  if (b0 < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xbf;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    length = 2;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    length = 3;
-    if (b0 == 0xe0) low = 0xa0;
-    if (b0 == 0xed) high = 0x9f;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    length = 4;
-    if (b0 == 0xf0) low = 0x90;
-    if (b0 == 0xf4) high = 0x8f;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  const auto b1 = static_cast<unsigned char>(text[1]);
-  if (b1 < low || b1 > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80 || b > 0xbf) return 0;
-  }
-  return length;
 }
 
 // Where a problem is: 0 means "not known" for either part.
@@ -569,7 +539,7 @@ std::string ClipToWidth(std::string_view text, std::size_t max_columns) {
   // Each character as it will be shown, so that the cut can be decided before writing.
   std::vector<std::string_view> shown;
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = Utf8Length(text.substr(i));
+    const std::size_t length = detail::Utf8SequenceLength(text.substr(i));
     const auto c = static_cast<unsigned char>(text[i]);
     if (length == 0) {
       shown.emplace_back("?");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "alertllm/alert.hpp"
+#include "alertllm/detail/utf8.hpp"
 
 namespace alertllm {
 
@@ -133,38 +134,6 @@ inline constexpr std::size_t kFallbackMaxValueBytes = 200;
 /// Bytes of the alert name the rules look at.
 inline constexpr std::size_t kFallbackMaxNameBytes = 256;
 
-/// Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
-/// nothing above U+10FFFF) at the start of `text`; 0 if there is none.
-constexpr std::size_t FallbackUtf8Length(std::string_view text) noexcept {
-  if (text.empty()) return 0;
-  const auto b0 = static_cast<unsigned char>(text[0]);
-  if (b0 < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xbf;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    length = 2;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    length = 3;
-    if (b0 == 0xe0) low = 0xa0;   // overlong
-    if (b0 == 0xed) high = 0x9f;  // surrogates
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    length = 4;
-    if (b0 == 0xf0) low = 0x90;   // overlong
-    if (b0 == 0xf4) high = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  const auto b1 = static_cast<unsigned char>(text[1]);
-  if (b1 < low || b1 > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80 || b > 0xbf) return 0;
-  }
-  return length;
-}
-
 /// `text` as at most `max_bytes` bytes of valid UTF-8 on one line: cut on a character boundary
 /// (the cut marked with "..." inside the bound), invalid bytes as '?', control characters as
 /// spaces. `max_bytes` must be at least 3.
@@ -179,7 +148,7 @@ inline std::string FallbackClip(std::string_view text,
   std::size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = FallbackUtf8Length(text.substr(i));
+    const std::size_t length = Utf8SequenceLength(text.substr(i));
     if (i + (length == 0 ? 1 : length) > limit) break;
     if (length == 0) {
       out += '?';
