@@ -262,23 +262,29 @@ std::optional<Error> CheckFrameText(const Config& config) {
   return CheckUtf8(prompt, "prompt");
 }
 
-Result<std::string> EncodeRequest(const Alert& alert, const RequestFrame& frame,
-                                  std::size_t max_request_bytes) {
-  const std::size_t lower_bound = RawSize(alert) + frame.raw_size;
-  if (lower_bound > max_request_bytes) {
-    return BadRequest("request body is at least " + std::to_string(lower_bound) +
+// What every encoding checks before building anything, in this order: the size lower bound
+// (`raw_size`: every string once, unescaped, so a 100 MB annotation costs no escaping), then
+// the alert's UTF-8.
+std::optional<Error> CheckBeforeEncoding(const Alert& alert, std::size_t raw_size,
+                                         std::size_t max_request_bytes) {
+  if (raw_size > max_request_bytes) {
+    return BadRequest("request body is at least " + std::to_string(raw_size) +
                       " bytes, over the limit of " + std::to_string(max_request_bytes) + " bytes");
   }
-  if (auto error = CheckAlert(alert)) return std::move(*error);
+  return CheckAlert(alert);
+}
 
+// The body around a checked alert; `alert_raw_size` is RawSize(alert).
+Result<std::string> BuildRequest(const Alert& alert, const RequestFrame& frame,
+                                 std::size_t alert_raw_size, std::size_t max_request_bytes) {
   std::string body;
-  body.reserve(frame.head.size() + frame.tail.size() + RawSize(alert) + RawSize(alert) / 8 + 512);
+  body.reserve(frame.head.size() + frame.tail.size() + alert_raw_size + alert_raw_size / 8 + 512);
   body += frame.head;
   if (frame.protocol == Protocol::kProxy) {
     AppendAlert(body, alert);
   } else {
     std::string alert_json;
-    alert_json.reserve(RawSize(alert) + 256);
+    alert_json.reserve(alert_raw_size + 256);
     AppendAlert(alert_json, alert);
     AppendJsonString(body, alert_json);
   }
@@ -668,7 +674,11 @@ Result<RequestFrame> MakeRequestFrame(const Config& config) {
 Result<std::string> EncodeClassifyRequest(const Alert& alert, const RequestFrame& frame,
                                           std::size_t max_request_bytes) {
   try {
-    return EncodeRequest(alert, frame, max_request_bytes);
+    const std::size_t raw_size = RawSize(alert);
+    if (auto error = CheckBeforeEncoding(alert, raw_size + frame.raw_size, max_request_bytes)) {
+      return std::move(*error);
+    }
+    return BuildRequest(alert, frame, raw_size, max_request_bytes);
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};
   } catch (...) {
@@ -679,18 +689,16 @@ Result<std::string> EncodeClassifyRequest(const Alert& alert, const RequestFrame
 Result<std::string> EncodeClassifyRequest(const Alert& alert, const Config& config,
                                           std::size_t max_request_bytes) {
   try {
-    // The lower bound first, as documented: a 100 MB annotation is refused before the prompt's
-    // UTF-8 is even checked, and the frame is built only for an alert that may fit.
+    // As the framed overload, with the model's and prompt's UTF-8 checked after the alert's and
+    // the frame built only for an alert that may fit.
     const std::string_view prompt = config.prompt.empty() ? DefaultPrompt() : config.prompt;
-    const std::size_t lower_bound = RawSize(alert) + config.model.size() + prompt.size();
-    if (lower_bound > max_request_bytes) {
-      return BadRequest("request body is at least " + std::to_string(lower_bound) +
-                        " bytes, over the limit of " + std::to_string(max_request_bytes) +
-                        " bytes");
+    const std::size_t raw_size = RawSize(alert);
+    if (auto error = CheckBeforeEncoding(
+            alert, raw_size + config.model.size() + prompt.size(), max_request_bytes)) {
+      return std::move(*error);
     }
-    if (auto error = CheckAlert(alert)) return std::move(*error);
     if (auto error = CheckFrameText(config)) return std::move(*error);
-    return EncodeRequest(alert, MakeFrame(config), max_request_bytes);
+    return BuildRequest(alert, MakeFrame(config), raw_size, max_request_bytes);
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};
   } catch (...) {
