@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "sample_alert.hpp"
+
 namespace {
 
 constexpr const char* kUsage =
@@ -70,20 +72,6 @@ double CpuSeconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-alertllm::Alert SampleAlert() {
-  alertllm::Alert alert;
-  alert.alert_name = "HighCPUUsage";
-  alert.status = alertllm::AlertStatus::kFiring;
-  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", "web-01:9100"},
-                  {"job", "node-exporter"},      {"namespace", "production"},
-                  {"severity", "warning"}};
-  alert.annotations = {{"summary", "CPU usage above 90% on web-01"},
-                       {"description", "CPU usage has been above 90% for the last 10 minutes."}};
-  alert.starts_at = std::chrono::system_clock::now();
-  alert.fingerprint = alertllm::Fingerprint(alert.labels);
-  return alert;
 }
 
 }  // namespace
@@ -138,7 +126,7 @@ int main(int argc, char** argv) try {
   if (auto valid = alertllm::Validate(*config); !valid) return UsageError(valid.error().message);
 
   alertllm::HttpLlmClient client(*config);
-  const alertllm::Alert alert = SampleAlert();
+  const alertllm::Alert alert = alertllm::bench::SampleAlert();
   std::atomic<long long> next{0};
   std::atomic<long long> errors{0};
   std::atomic<bool> first_error_printed{false};

@@ -29,6 +29,7 @@
 #include "fixed_answer_server.hpp"
 #include "protocol.hpp"
 #include "ratio_reporter.hpp"
+#include "sample_alert.hpp"
 
 namespace {
 
@@ -39,23 +40,6 @@ FixedAnswerServer& Server() {
   return server;
 }
 
-// The HighCPUUsage alert of the shared captures, as a service would hand it over.
-alertllm::Alert SampleAlert() {
-  alertllm::Alert alert;
-  alert.fingerprint = "8a6ac5f3a2b7c3d1";
-  alert.alert_name = "HighCPUUsage";
-  alert.status = alertllm::AlertStatus::kFiring;
-  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", "web-01:9100"},
-                  {"job", "node-exporter"},      {"namespace", "production"},
-                  {"severity", "warning"}};
-  alert.annotations = {{"summary", "CPU usage above 90% on web-01"},
-                       {"description", "CPU usage has been above 90% for the last 10 minutes."},
-                       {"runbook_url", "https://runbooks.example.com/HighCPUUsage"}};
-  alert.starts_at = std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
-  alert.generator_url = "http://prometheus:9090/graph?g0.expr=cpu";
-  return alert;
-}
-
 std::size_t Append(char* data, std::size_t size, std::size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
   return size * count;
@@ -64,7 +48,7 @@ std::size_t Append(char* data, std::size_t size, std::size_t count, void* out) {
 // The naive client: what the Go original's loop does, in C++.
 void BM_Baseline_NaiveCurlNlohmann(benchmark::State& state) {
   const std::string url = Server().Url() + "/classify";
-  const alertllm::Alert alert = SampleAlert();
+  const alertllm::Alert alert = alertllm::bench::SampleAlert();
   CURL* easy = curl_easy_init();
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   std::string response;
@@ -119,7 +103,7 @@ void BM_ClassifyAlert(benchmark::State& state, alertllm::Protocol protocol, bool
     if (registry) dependencies.registry = std::make_shared<prometheus::Registry>();
     client = std::make_unique<alertllm::HttpLlmClient>(config, std::move(dependencies));
   }
-  const alertllm::Alert alert = SampleAlert();
+  const alertllm::Alert alert = alertllm::bench::SampleAlert();
   for (auto _ : state) {
     auto result = client->ClassifyAlert(alert);
     if (!result) {
@@ -150,7 +134,7 @@ void BM_Encode(benchmark::State& state, alertllm::Protocol protocol) {
   alertllm::Config config;
   config.protocol = protocol;
   config.model = "bench";
-  const alertllm::Alert alert = SampleAlert();
+  const alertllm::Alert alert = alertllm::bench::SampleAlert();
   const auto frame = alertllm::internal::MakeRequestFrame(config).value();  // as the client does
   for (auto _ : state) {
     auto body = alertllm::internal::EncodeClassifyRequest(alert, frame, 1u << 20);

@@ -14,7 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <alertllm/config.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -129,11 +130,7 @@ class FixedAnswerServer {
     constexpr std::string_view kName = "content-length:";
     for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;
          at = head.find("\r\n", at + 2)) {
-      const std::string_view line = head.substr(at + 2, kName.size());
-      if (line.size() == kName.size() &&
-          std::equal(line.begin(), line.end(), kName.begin(), [](char a, char b) {
-            return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
-          })) {
+      if (alertllm::detail::EqualsIgnoreCase(head.substr(at + 2, kName.size()), kName)) {
         std::size_t value = 0;
         for (std::size_t i = at + 2 + kName.size(); i < head.size(); ++i) {
           const char c = head[i];
