@@ -2,7 +2,7 @@
 // Parses Alertmanager webhook bodies (files named on the command line, or stdin) and prints
 // one line per alert: fingerprint, status, alert name, start and end.
 //
-//   parse_webhook tests/data/alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json
+//   parse_webhook testdata/alertmanager/alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json
 //
 // Exit status: 0 if every body parsed, 1 if any did not (the error names the file and field).
 #include <alertllm/webhook.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// alertllm-classify's input reader (examples/classify): format detection and parsing of webhook
+// alertllm-classify's input reader (apps/classify): format detection and parsing of webhook
 // bodies, alert arrays and NDJSON, then both output formats of whatever it read. Invariants:
 // an error names the input; every alert has a fingerprint; a jsonl line is one line; a table
 // row is one line within its width.

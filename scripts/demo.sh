@@ -5,7 +5,8 @@
 #  1. installs what is missing (scripts/deps.sh, with curl and jq for this script's requests)
 #     and builds the three programs (release flags) in build/demo;
 #  2. starts alertllm-mock-proxy, a local stand-in LLM proxy, on a free port of 127.0.0.1;
-#  3. classifies the sample Alertmanager payloads of examples/data with alertllm-classify (table);
+#  3. classifies the sample Alertmanager payloads of testdata/alertmanager with alertllm-classify
+#     (table);
 #  4. starts alertllm-webhook (the Alertmanager receiver) in front of the same proxy, posts a
 #     payload, then injects an outage into the proxy: calls fail, the circuit breaker opens,
 #     calls fail fast with circuit_breaker_open and the rule-based fallback answers;
@@ -14,14 +15,14 @@
 #  7. stops everything it started and exits 0.
 #
 # Environment: ALERTLLM_JOBS (build parallelism, default nproc); ALERTLLM_DEMO_BUILD_DIR: an
-# existing build tree with the three programs (ctest's demo.Story uses the dev tree) — then
+# existing build tree with the three programs (ctest's example.DemoStory uses the dev tree) — then
 # nothing is installed or built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs=${ALERTLLM_JOBS:-$(nproc)}
 build=${ALERTLLM_DEMO_BUILD_DIR:-build/demo}
-bin=$build/examples
+bin=$build/bin
 pids=()
 logs=$(mktemp -d)
 cleanup() {
@@ -33,7 +34,8 @@ trap cleanup EXIT
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-# Starts "$@" in the background and prints the URL of its "listening on URL" line.
+# Starts "$@" in the background and sets $url to the URL of its "listening on URL" line. Not
+# called in a $(...) subshell, so that its pid stays in $pids for the exit trap to stop.
 start() {
   local log
   log=$logs/$(basename "$1").log
@@ -41,7 +43,7 @@ start() {
   pids+=($!)
   for _ in $(seq 200); do
     if grep -q '^listening on ' "$log"; then
-      sed -n 's/^listening on //p' "$log" | head -n 1
+      url=$(sed -n 's/^listening on //p' "$log" | head -n 1)
       return 0
     fi
     kill -0 "${pids[-1]}" 2>/dev/null || break
@@ -58,12 +60,14 @@ if [[ -z ${ALERTLLM_DEMO_BUILD_DIR:-} ]]; then
   # Its own build directory (release flags, no tests or benchmarks), so that it leaves the
   # presets' build trees as they are.
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DALERTLLM_BUILD_TESTS=OFF \
-    -DALERTLLM_BUILD_BENCHMARKS=OFF -DALERTLLM_BUILD_FUZZERS=OFF >/dev/null
+    -DALERTLLM_BUILD_BENCHMARKS=OFF -DALERTLLM_BUILD_EXAMPLES=OFF \
+    -DALERTLLM_BUILD_FUZZERS=OFF >/dev/null
   cmake --build "$build" -j "$jobs" --target alertllm_mock_proxy alertllm_classify alertllm_webhook
 fi
 
 say "start the stand-in LLM proxy"
-proxy=$(start "$bin/alertllm-mock-proxy" --port 0 --quiet)
+start "$bin/alertllm-mock-proxy" --port 0 --quiet
+proxy=$url
 echo "alertllm-mock-proxy on $proxy"
 
 # Short timings so that the demo's outage and recovery take seconds, not minutes.
@@ -72,11 +76,12 @@ export LLM_MAX_RETRIES=1 LLM_RETRY_DELAY=100ms LLM_TIMEOUT=2s
 export LLM_CIRCUIT_BREAKER_MAX_FAILURES=3 LLM_CIRCUIT_BREAKER_RESET_TIMEOUT=3s
 export LLM_FALLBACK=rules
 
-say "classify the sample Alertmanager payloads (examples/data) with alertllm-classify"
-"$bin/classify/alertllm-classify" --format table examples/data/alertmanager_webhook_*.json
+say "classify the sample Alertmanager payloads (testdata/alertmanager) with alertllm-classify"
+"$bin/alertllm-classify" --format table testdata/alertmanager/alertmanager_webhook_*.json
 
 say "start the Alertmanager webhook receiver"
-webhook=$(start "$bin/webhook/alertllm-webhook" --listen 127.0.0.1:0)
+start "$bin/alertllm-webhook" --listen 127.0.0.1:0
+webhook=$url
 echo "alertllm-webhook on $webhook (POST /alerts, GET /healthz, GET /metrics)"
 
 post_alerts() {
@@ -99,7 +104,7 @@ expect_state() {
   [[ $state == "$1" ]] || { echo "demo: the breaker is $state, expected $1" >&2; exit 1; }
 }
 
-payload=examples/data/alertmanager_webhook_02_NodeDown_firing.json
+payload=testdata/alertmanager/alertmanager_webhook_02_NodeDown_firing.json
 echo "healthy:"
 post_alerts "$payload"
 breaker

@@ -20,7 +20,8 @@ export CTEST_OUTPUT_ON_FAILURE=1
 unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests alertllm_core_only_test
               alertllm_integration_tests alertllm_metrics_dump alertllm_client_metrics_dump
               alertllm_mock_proxy_tests alertllm_mock_proxy alertllm_classify_cli_tests
-              alertllm_webhook_tests alertllm_webhook_metrics_dump alertllm_webhook)
+              alertllm_classify alertllm_webhook_tests alertllm_webhook_metrics_dump
+              alertllm_webhook)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -49,7 +50,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs"
 corpus=build/fuzz/corpus/webhook
 mkdir -p "$corpus"
-cp tests/data/alertmanager_webhook_*.json "$corpus/"
+cp testdata/alertmanager/*.json "$corpus/"
 build/fuzz/fuzz/alertllm_webhook_fuzz -max_total_time="$fuzz_seconds" -timeout=10 \
   -rss_limit_mb=2048 -dict=fuzz/webhook.dict -print_final_stats=1 "$corpus" \
   > build/fuzz/webhook_fuzz.log 2>&1 || { tail -n 60 build/fuzz/webhook_fuzz.log; exit 1; }
@@ -75,7 +76,7 @@ step "fuzz: alertllm-classify's input reader for ${decoder_seconds}s"
 corpus=build/fuzz/corpus/classify_input
 log=build/fuzz/classify_input_fuzz.log
 mkdir -p "$corpus"
-cp tests/data/alertmanager_webhook_*.json examples/classify/testdata/* "$corpus/"
+cp testdata/alertmanager/*.json testdata/classify/* "$corpus/"
 build/fuzz/fuzz/alertllm_classify_input_fuzz -max_total_time="$decoder_seconds" -timeout=10 \
   -rss_limit_mb=2048 -dict=fuzz/webhook.dict -print_final_stats=1 "$corpus" \
   > "$log" 2>&1 || { tail -n 60 "$log"; exit 1; }

@@ -26,7 +26,7 @@ using std::chrono::nanoseconds;
 
 constexpr std::size_t kMaxQuotedBytes = 64;
 
-constexpr bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
+using detail::IsDigit;
 
 // 'text' for an error message: at most the first kMaxQuotedBytes bytes (never cutting a UTF-8
 // character, marked with "..." when cut), with control characters, invalid UTF-8, quotes and
@@ -209,20 +209,10 @@ Problem SetNumber(std::string_view text, double& field) {
   return std::nullopt;
 }
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
-}
-
 Problem SetBool(std::string_view text, bool& field) {
-  if (text == "1" || EqualsIgnoringCase(text, "true")) {
+  if (text == "1" || detail::EqualsIgnoreCase(text, "true")) {
     field = true;
-  } else if (text == "0" || EqualsIgnoringCase(text, "false")) {
+  } else if (text == "0" || detail::EqualsIgnoreCase(text, "false")) {
     field = false;
   } else {
     return "is not a boolean (true/false/1/0)";
@@ -243,36 +233,12 @@ Problem SetDuration(std::string_view text, milliseconds& field) {
   return std::nullopt;
 }
 
-Problem SetProtocol(std::string_view text, Protocol& field) {
-  if (text == ToString(Protocol::kProxy)) {
-    field = Protocol::kProxy;
-  } else if (text == ToString(Protocol::kOpenAI)) {
-    field = Protocol::kOpenAI;
-  } else {
-    return "must be proxy or openai";
-  }
-  return std::nullopt;
-}
-
-Problem SetRecordMode(std::string_view text, RecordMode& field) {
-  if (text == ToString(RecordMode::kPerCall)) {
-    field = RecordMode::kPerCall;
-  } else if (text == ToString(RecordMode::kPerAttempt)) {
-    field = RecordMode::kPerAttempt;
-  } else {
-    return "must be per_call or per_attempt";
-  }
-  return std::nullopt;
-}
-
-Problem SetFallbackMode(std::string_view text, FallbackMode& field) {
-  if (text == ToString(FallbackMode::kNone)) {
-    field = FallbackMode::kNone;
-  } else if (text == ToString(FallbackMode::kRules)) {
-    field = FallbackMode::kRules;
-  } else {
-    return "must be none or rules";
-  }
+// Sets `field` from one of the ToString() names of its enum, through the public parser.
+template <typename Enum>
+Problem SetEnum(Result<Enum> (*parse)(std::string_view), std::string_view text, Enum& field) {
+  Result<Enum> parsed = parse(text);
+  if (!parsed) return std::move(parsed.error().message);
+  field = *parsed;
   return std::nullopt;
 }
 
@@ -422,7 +388,8 @@ constexpr EnvVar kEnvVars[] = {
      "retry_budget.token_ratio", false,
      [](std::string_view t, Config& c) { return SetNumber(t, c.retry_budget.token_ratio); }},
     {"LLM_PROTOCOL", "proxy", "Wire protocol: proxy or openai",
-     "protocol", false, [](std::string_view t, Config& c) { return SetProtocol(t, c.protocol); }},
+     "protocol", false,
+     [](std::string_view t, Config& c) { return SetEnum(ParseProtocol, t, c.protocol); }},
     {"LLM_ENABLE_METRICS", "true", "Record Prometheus metrics",
      "enable_metrics", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.enable_metrics); }},
@@ -446,7 +413,7 @@ constexpr EnvVar kEnvVars[] = {
     {"LLM_FALLBACK", "none",
      "When the LLM cannot answer: none (return the error) or rules (rule-based classification)",
      "fallback", false,
-     [](std::string_view t, Config& c) { return SetFallbackMode(t, c.fallback); }},
+     [](std::string_view t, Config& c) { return SetEnum(ParseFallbackMode, t, c.fallback); }},
     {"LLM_CIRCUIT_BREAKER_ENABLED", "true", "Enable the circuit breaker",
      "circuit_breaker.enabled", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.circuit_breaker.enabled); }},
@@ -494,7 +461,7 @@ constexpr EnvVar kEnvVars[] = {
     {"LLM_CIRCUIT_BREAKER_RECORD", "per_call",
      "Record one breaker outcome per call or per HTTP attempt: per_call or per_attempt",
      "circuit_breaker.record", false,
-     [](std::string_view t, Config& c) { return SetRecordMode(t, c.circuit_breaker.record); }},
+     [](std::string_view t, Config& c) { return SetEnum(ParseRecordMode, t, c.circuit_breaker.record); }},
 };
 // clang-format on
 

@@ -617,11 +617,11 @@ TEST(CurlTransportRawTest, ResetMidBodyIsNetworkError) {
 // -addext subjectAltName=IP:127.0.0.1`; test-only key).
 class CurlTransportTlsTest : public ::testing::Test {
  protected:
-  static std::string CertFile() { return ALERTLLM_TEST_DATA_DIR "/tls/localhost.crt"; }
+  static std::string CertFile() { return ALERTLLM_TLS_DIR "/localhost.crt"; }
 
   void SetUp() override {
     server_ = std::make_unique<httplib::SSLServer>(
-        CertFile().c_str(), ALERTLLM_TEST_DATA_DIR "/tls/localhost.key");
+        CertFile().c_str(), ALERTLLM_TLS_DIR "/localhost.key");
     ASSERT_TRUE(server_->is_valid());
     server_->set_keep_alive_max_count(100000);
     server_->set_tcp_nodelay(true);

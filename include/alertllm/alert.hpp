@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/result.hpp"
 
 namespace alertllm {
@@ -58,17 +59,8 @@ inline Result<Severity> ParseSeverity(std::string_view text) {
   if (text.size() == 1 && text[0] >= '1' && text[0] <= '4') {
     return static_cast<Severity>(text[0] - '0');
   }
-  auto equals = [text](std::string_view name) {
-    if (text.size() != name.size()) return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      char c = text[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != name[i]) return false;
-    }
-    return true;
-  };
   for (Severity s : {Severity::kNoise, Severity::kInfo, Severity::kWarning, Severity::kCritical}) {
-    if (equals(ToString(s))) return s;
+    if (detail::EqualsIgnoreCase(text, ToString(s))) return s;
   }
   std::string shown(text.substr(0, 32));
   return Error{ErrorCode::kInvalidResponse,

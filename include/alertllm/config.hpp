@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/result.hpp"
 
 namespace alertllm {
@@ -45,6 +46,39 @@ enum class FallbackMode {
 /// "none" or "rules" (the LLM_FALLBACK values).
 constexpr std::string_view ToString(FallbackMode mode) noexcept {
   return mode == FallbackMode::kRules ? "rules" : "none";
+}
+
+namespace detail {
+
+// The enumerator whose ToString() is `text` exactly, or kInvalidConfig "must be a or b": the
+// one parser behind ParseRecordMode, ParseProtocol and ParseFallbackMode.
+template <typename Enum>
+Result<Enum> ParseEnum(std::string_view text, Enum first, Enum second) {
+  if (text == ToString(first)) return first;
+  if (text == ToString(second)) return second;
+  std::string message = "must be ";
+  message.append(ToString(first));
+  message += " or ";
+  message.append(ToString(second));
+  return Error{ErrorCode::kInvalidConfig, std::move(message)};
+}
+
+}  // namespace detail
+
+/// Parses "per_call" or "per_attempt" (exactly). Error: kInvalidConfig "must be per_call or
+/// per_attempt", which quotes nothing, so callers prefix the variable or flag and its value.
+inline Result<RecordMode> ParseRecordMode(std::string_view text) {
+  return detail::ParseEnum(text, RecordMode::kPerCall, RecordMode::kPerAttempt);
+}
+
+/// Parses "proxy" or "openai" (exactly). Error: kInvalidConfig "must be proxy or openai".
+inline Result<Protocol> ParseProtocol(std::string_view text) {
+  return detail::ParseEnum(text, Protocol::kProxy, Protocol::kOpenAI);
+}
+
+/// Parses "none" or "rules" (exactly). Error: kInvalidConfig "must be none or rules".
+inline Result<FallbackMode> ParseFallbackMode(std::string_view text) {
+  return detail::ParseEnum(text, FallbackMode::kNone, FallbackMode::kRules);
 }
 
 /// Circuit breaker settings: the seed's fields and defaults, plus the additions of DESIGN.md §3.
@@ -146,32 +180,6 @@ inline std::string NumberText(double value) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
   return ec == std::errc() ? std::string(buf, end) : std::string("?");
-}
-
-// RFC 9110 token characters, the only ones allowed in a header name.
-constexpr bool IsTokenChar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-constexpr bool HasControlChar(std::string_view s) noexcept {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
-  }
-  return false;
-}
-
-constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // Headers that describe the request's framing or are set from other fields: a duplicate would
@@ -304,8 +312,7 @@ inline Result<void> Validate(const Config& config) {
   for (std::size_t i = 0; i < config.extra_headers.size(); ++i) {
     const auto& [name, value] = config.extra_headers[i];
     const std::string field = "extra_headers[" + std::to_string(i) + "]";
-    bool token = !name.empty();
-    for (char c : name) token = token && detail::IsTokenChar(c);
+    const bool token = detail::IsToken(name);
     if (!token) p.Fail(field, "header name must be a non-empty RFC 9110 token");
     if (token && detail::IsReservedHeader(name)) {
       p.Fail(field, "header " + name + " is set by alertllm and cannot be overridden");

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "alertllm/config.hpp"
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/result.hpp"
 #include "alertllm/transport.hpp"
@@ -173,14 +174,6 @@ inline constexpr std::chrono::milliseconds kMaxServerRetryHint =
 
 namespace detail {
 
-constexpr bool IsDigit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-constexpr std::string_view TrimOws(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // `limit` if the digits' value exceeds it.
 constexpr std::int64_t SaturatedDigits(std::string_view digits, std::int64_t limit) noexcept {
   std::int64_t value = 0;
@@ -189,14 +182,6 @@ constexpr std::int64_t SaturatedDigits(std::string_view digits, std::int64_t lim
     if (value > limit) return limit;
   }
   return value;
-}
-
-constexpr bool AllDigits(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsDigit(c)) return false;
-  }
-  return true;
 }
 
 // `retry-after-ms` (the OpenAI API's): a non-negative decimal number of milliseconds,

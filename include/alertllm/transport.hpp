@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/result.hpp"
 
 namespace alertllm {
@@ -50,16 +51,7 @@ struct HttpResponse {
   /// The first value of header `name` (ASCII case-insensitive), or nullptr.
   const std::string* Header(std::string_view name) const noexcept {
     for (const auto& [key, value] : headers) {
-      if (key.size() != name.size()) continue;
-      bool same = true;
-      for (std::size_t i = 0; i < key.size() && same; ++i) {
-        char a = key[i];
-        char b = name[i];
-        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-        same = a == b;
-      }
-      if (same) return &value;
+      if (detail::EqualsIgnoreCase(key, name)) return &value;
     }
     return nullptr;
   }

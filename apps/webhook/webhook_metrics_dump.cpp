@@ -20,9 +20,9 @@ int main() {
   config.max_retries = 0;
   config.fallback = alertllm::FallbackMode::kRules;
   auto client = std::make_shared<alertllm::HttpLlmClient>(config);
-  alertllm::WebhookServiceOptions options;
+  alertllm::webhook::WebhookServiceOptions options;
   options.port = 0;
-  alertllm::WebhookService service(client, std::move(options));
+  alertllm::webhook::WebhookService service(client, std::move(options));
   if (auto started = service.Start(); !started) {
     std::cerr << started.error().message << "\n";
     return 1;

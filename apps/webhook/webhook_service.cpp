@@ -22,7 +22,7 @@
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
 
-namespace alertllm {
+namespace alertllm::webhook {
 
 namespace {
 
@@ -412,4 +412,4 @@ std::string WebhookService::MetricsText() const { return impl_->MetricsText(); }
 
 std::string WebhookService::HealthJson() const { return impl_->HealthJson(); }
 
-}  // namespace alertllm
+}  // namespace alertllm::webhook

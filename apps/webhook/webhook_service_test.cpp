@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// WebhookService (examples/webhook) over real HTTP: the service on 127.0.0.1 port 0, its
+// WebhookService (apps/webhook) over real HTTP: the service on 127.0.0.1 port 0, its
 // HttpLlmClient pointed at a cpp-httplib fake LLM proxy on another port 0.
 #include <httplib.h>
 
@@ -21,7 +21,7 @@
 #include "alertllm/webhook.hpp"
 #include "webhook_service.hpp"
 
-namespace alertllm {
+namespace alertllm::webhook {
 namespace {
 
 using Json = nlohmann::json;
@@ -372,4 +372,4 @@ TEST(WebhookServiceBind, PortInUseIsAnError) {
 }
 
 }  // namespace
-}  // namespace alertllm
+}  // namespace alertllm::webhook

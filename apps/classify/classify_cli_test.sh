@@ -4,11 +4,11 @@
 # or the mock proxy) on a free port, runs CLASSIFY against it and checks exit code, stdout and
 # stderr with grep and sed only (no python on CI).
 #
-# Usage: classify_cli_test.sh SERVER CLASSIFY EXAMPLES_DIR CASE
+# Usage: classify_cli_test.sh SERVER CLASSIFY TESTDATA_DIR README CASE
 set -euo pipefail
-server=$1 classify=$2 examples=$3 case=$4
-data=$examples/data
-testdata=$examples/classify/testdata
+server=$1 classify=$2 fixtures=$3 readme=$4 case=$5
+data=$fixtures/alertmanager
+testdata=$fixtures/classify
 work=$(mktemp -d)
 pid=
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -179,7 +179,7 @@ case $case in
     done
     # The README's CLI section quotes --help; every option line must be there as printed.
     while IFS= read -r option; do
-      grep -Fxq -- "$option" "$examples/../README.md" || fail "README lacks: $option"
+      grep -Fxq -- "$option" "$readme" || fail "README lacks: $option"
     done < <(grep -E '^  (-|  +\()' "$work/out")
     ;;
   *)

@@ -22,7 +22,7 @@ namespace spdlog {
 class logger;
 }  // namespace spdlog
 
-namespace alertllm {
+namespace alertllm::webhook {
 
 /// Where and how a WebhookService listens, and what it reports besides the classifications.
 struct WebhookServiceOptions {
@@ -105,4 +105,4 @@ class WebhookService {
 /// metric labels use "half_open"); "closed", "open" otherwise.
 std::string_view HealthStateName(CircuitState state) noexcept;
 
-}  // namespace alertllm
+}  // namespace alertllm::webhook

@@ -2,7 +2,7 @@
 // alertllm-classify: classifies the alerts of Alertmanager webhook bodies, alert arrays or
 // NDJSON files with one HttpLlmClient and prints a table or jsonl, in input order.
 //
-//   alertllm-classify --base-url http://127.0.0.1:8080 examples/data/*.json
+//   alertllm-classify --base-url http://127.0.0.1:8080 testdata/alertmanager/*.json
 //   alertllm-classify --format jsonl --fallback rules --concurrency 4 - < alerts.ndjson
 //
 // `alertllm-classify --help` describes the flags, inputs, output fields and exit codes.

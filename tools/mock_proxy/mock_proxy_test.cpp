@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// alertllm-mock-proxy (examples/mock_proxy): MockProxy in-process on 127.0.0.1 port 0, driven by
+// alertllm-mock-proxy (tools/mock_proxy): MockProxy in-process on 127.0.0.1 port 0, driven by
 // the real HttpLlmClient over libcurl and by cpp-httplib's client for the admin endpoints; then
 // the alertllm-mock-proxy binary itself, started, used and stopped with SIGTERM.
 #include <fcntl.h>

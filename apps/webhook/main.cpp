@@ -201,13 +201,13 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("alertllm-webhook");
   try {
     auto client = std::make_shared<alertllm::HttpLlmClient>(config, logger);
-    alertllm::WebhookServiceOptions options;
+    alertllm::webhook::WebhookServiceOptions options;
     options.host = flags.host;
     options.port = flags.port;
     options.metrics_port = flags.metrics_port;
     options.concurrency = flags.concurrency;
     options.logger = logger;
-    alertllm::WebhookService service(client, std::move(options));
+    alertllm::webhook::WebhookService service(client, std::move(options));
     if (auto started = service.Start(); !started) {
       std::cerr << "alertllm-webhook: " << started.error().message << "\n";
       return 1;
