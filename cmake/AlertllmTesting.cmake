@@ -15,6 +15,13 @@ if(NOT ALERTLLM_AMTOOL)
   set(ALERTLLM_AMTOOL "amtool-not-found-run-scripts-deps.sh")
 endif()
 
+# tests/support: the fakes and helpers every test shares, header-only (#include <support/...>).
+add_library(alertllm_test_support INTERFACE)
+target_include_directories(alertllm_test_support INTERFACE "${PROJECT_SOURCE_DIR}/tests")
+target_link_libraries(alertllm_test_support INTERFACE alertllm::alertllm)
+target_compile_definitions(alertllm_test_support INTERFACE
+  ALERTLLM_TESTDATA_DIR="${PROJECT_SOURCE_DIR}/testdata")
+
 # The shared fixtures (testdata/): the 18 Alertmanager captures, the CLI's inputs, TLS files.
 set(ALERTLLM_TESTDATA "${PROJECT_SOURCE_DIR}/testdata")
 

@@ -595,6 +595,26 @@ Result<Config> ConfigFromEnv(const EnvLookup& lookup) {
   return config;
 }
 
+namespace {
+
+// The public face of one Set* parser: the value, or the rule it broke as kInvalidConfig.
+template <typename T, typename Setter>
+Result<T> ParseWith(Setter set, std::string_view text) {
+  T value{};
+  if (Problem problem = set(text, value)) return Error{ErrorCode::kInvalidConfig, *problem};
+  return value;
+}
+
+}  // namespace
+
+Result<milliseconds> ParseConfigDuration(std::string_view text) {
+  return ParseWith<milliseconds>(SetDuration, text);
+}
+
+Result<int> ParseConfigInt(std::string_view text) { return ParseWith<int>(SetInt, text); }
+
+Result<bool> ParseConfigBool(std::string_view text) { return ParseWith<bool>(SetBool, text); }
+
 Result<nanoseconds> ParseDuration(std::string_view text) {
   const DurationParse parsed = ParseGoDuration(text);
   if (!parsed.problem.empty()) {

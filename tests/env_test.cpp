@@ -690,6 +690,26 @@ TEST(FormatDurationTest, OutputParsesBackToTheSameDuration) {
   }
 }
 
+// The parsers the apps' flags share with ConfigFromEnv: the same rule, no value in the error.
+TEST(EnvTest, ConfigDurationIsWholeMillisecondsNeverRounded) {
+  EXPECT_EQ(ParseConfigDuration("1m30s").value(), std::chrono::seconds(90));
+  EXPECT_EQ(ParseConfigDuration("1.5s").value(), std::chrono::milliseconds(1500));
+  EXPECT_EQ(ParseConfigDuration("1500us").error().message, "has sub-millisecond precision");
+  EXPECT_EQ(ParseConfigDuration("-1s").error().message, "must not be negative");
+  const auto bad = ParseConfigDuration("abc");
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(bad.error().message.find("abc"), std::string::npos);
+}
+
+TEST(EnvTest, ConfigIntAndBoolParseAsTheVariablesDo) {
+  EXPECT_EQ(ParseConfigInt("+3").value(), 3);
+  EXPECT_EQ(ParseConfigInt("-1").value(), -1);
+  EXPECT_EQ(ParseConfigInt("3x").error().message, "is not an integer");
+  EXPECT_TRUE(ParseConfigBool("TRUE").value());
+  EXPECT_FALSE(ParseConfigBool("0").value());
+  EXPECT_EQ(ParseConfigBool("yes").error().code, ErrorCode::kInvalidConfig);
+}
+
 }  // namespace
 }  // namespace alertllm
 

@@ -58,6 +58,19 @@ std::vector<EnvVariable> EnvVariables();
 /// Thread-safe; pure.
 Result<std::chrono::nanoseconds> ParseDuration(std::string_view text);
 
+/// One setting's value as ConfigFromEnv() reads it; the apps' flags use the same parsers, so a
+/// value means the same in a variable and on a command line. The error (kInvalidConfig) holds
+/// only the rule broken, never the value: the caller names its variable or flag and quotes it.
+///
+/// ParseConfigDuration: Go syntax, not negative, whole milliseconds — a finer value is refused
+/// ("has sub-millisecond precision"), never rounded. ParseConfigInt: a decimal int, an optional
+/// '+'. ParseConfigBool: true/false (ASCII case-insensitive) or 1/0.
+///
+/// Thread-safe; pure.
+Result<std::chrono::milliseconds> ParseConfigDuration(std::string_view text);
+Result<int> ParseConfigInt(std::string_view text);
+Result<bool> ParseConfigBool(std::string_view text);
+
 /// Formats a duration the way Go's `Duration.String()` does: "1m30s", "1.5s", "500ms", "0s".
 ///
 /// Thread-safe; pure.
