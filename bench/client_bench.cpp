@@ -27,7 +27,7 @@
 #include <string>
 
 #include "fixed_answer_server.hpp"
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 #include "ratio_reporter.hpp"
 #include "sample_alert.hpp"
 

@@ -10,7 +10,7 @@
 
 #include "alertllm/alert.hpp"
 #include "alertllm/result.hpp"
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 
 // What every DecodeClassifyResponse result must satisfy, whatever the input: shared by the
 // proxy and openai response fuzzers, which abort() when it does not hold.

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "classification_invariants.hpp"
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "classification_invariants.hpp"
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using alertllm::Protocol;

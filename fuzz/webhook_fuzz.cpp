@@ -8,7 +8,7 @@
 
 #include "alertllm/alert.hpp"
 #include "alertllm/webhook.hpp"
-#include "rfc3339.hpp"
+#include "util/rfc3339.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +21,7 @@
 #include "alertllm/alert.hpp"
 #include "alertllm/config.hpp"
 #include "alertllm/webhook.hpp"
-#include "rfc3339.hpp"
+#include "util/rfc3339.hpp"
 
 namespace alertllm::internal {
 namespace {

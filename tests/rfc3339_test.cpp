@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "rfc3339.hpp"
+#include "util/rfc3339.hpp"
 
 #include <chrono>
 #include <cstdint>

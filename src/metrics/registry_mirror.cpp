@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "registry_mirror.hpp"
+#include "metrics/registry_mirror.hpp"
 
 #include <stdexcept>
 #include <utility>

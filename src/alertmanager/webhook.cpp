@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rfc3339.hpp"
-#include "text.hpp"
+#include "util/rfc3339.hpp"
+#include "util/text.hpp"
 
 namespace alertllm {
 namespace {

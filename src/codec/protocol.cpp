@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "protocol.hpp"
+#include "codec/protocol.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rfc3339.hpp"
-#include "text.hpp"
+#include "util/rfc3339.hpp"
+#include "util/text.hpp"
 
 namespace alertllm::internal {
 namespace {

@@ -21,9 +21,9 @@
 #include "alertllm/fallback.hpp"
 #include "alertllm/metrics.hpp"
 #include "alertllm/version.hpp"
-#include "protocol.hpp"
-#include "registry_mirror.hpp"
-#include "text.hpp"
+#include "codec/protocol.hpp"
+#include "metrics/registry_mirror.hpp"
+#include "util/text.hpp"
 
 namespace alertllm {
 

@@ -22,7 +22,7 @@
 
 #include <curl/curl.h>
 
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace alertllm {
 namespace {

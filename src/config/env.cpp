@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace alertllm {
 namespace {
