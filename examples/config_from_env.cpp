@@ -60,7 +60,7 @@ int main() {
   Row("circuit_breaker.time_window", D(cb.time_window));
   Row("circuit_breaker.slow_call_duration", D(cb.slow_call_duration));
   Row("circuit_breaker.half_open_max_calls", std::to_string(cb.half_open_max_calls));
-  Row("circuit_breaker.minimum_calls", std::to_string(cb.minimum_calls));
+  Row("circuit_breaker.minimum_calls", std::to_string(alertllm::EffectiveMinimumCalls(cb)));
   Row("circuit_breaker.reset_timeout_multiplier", std::to_string(cb.reset_timeout_multiplier));
   Row("circuit_breaker.max_reset_timeout", D(cb.max_reset_timeout));
   Row("circuit_breaker.record", std::string(alertllm::ToString(cb.record)));

@@ -62,7 +62,8 @@ TEST(DefaultConfigTest, HasTheDesignAdditions) {
   EXPECT_TRUE(c.ca_file.empty());
   EXPECT_TRUE(c.extra_headers.empty());
   EXPECT_TRUE(c.prompt.empty());
-  EXPECT_EQ(c.circuit_breaker.minimum_calls, c.circuit_breaker.max_failures);
+  EXPECT_EQ(c.circuit_breaker.minimum_calls, 0);
+  EXPECT_EQ(EffectiveMinimumCalls(c.circuit_breaker), c.circuit_breaker.max_failures);
   EXPECT_EQ(c.circuit_breaker.reset_timeout_multiplier, 1.0);
   EXPECT_EQ(c.circuit_breaker.max_reset_timeout, minutes(5));
   EXPECT_EQ(c.circuit_breaker.record, RecordMode::kPerCall);
@@ -273,13 +274,21 @@ TEST(ValidateTest, RejectsNonPositiveBreakerDurations) {
   EXPECT_THAT(m, HasSubstr("circuit_breaker.slow_call_duration: must be > 0"));
 }
 
-TEST(ValidateTest, RejectsZeroProbesAndZeroMinimumCalls) {
+TEST(ValidateTest, RejectsZeroProbesAndNegativeMinimumCalls) {
   Config c;
   c.circuit_breaker.half_open_max_calls = 0;
-  c.circuit_breaker.minimum_calls = 0;
+  c.circuit_breaker.minimum_calls = -1;
   const std::string m = ValidationMessage(c);
   EXPECT_THAT(m, HasSubstr("circuit_breaker.half_open_max_calls: must be >= 1, got 0"));
-  EXPECT_THAT(m, HasSubstr("circuit_breaker.minimum_calls: must be >= 1, got 0"));
+  EXPECT_THAT(m, HasSubstr("circuit_breaker.minimum_calls: must be >= 0, got -1"));
+}
+
+TEST(ValidateTest, AcceptsZeroMinimumCallsMeaningMaxFailures) {
+  Config c;
+  c.circuit_breaker.max_failures = 7;
+  c.circuit_breaker.minimum_calls = 0;
+  EXPECT_TRUE(Validate(c).has_value());
+  EXPECT_EQ(EffectiveMinimumCalls(c.circuit_breaker), 7);
 }
 
 TEST(ValidateTest, RejectsMultiplierBelowOne) {

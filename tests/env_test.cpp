@@ -120,12 +120,8 @@ const std::vector<VariableCase>& SeedCases() {
       {"RetryBackoff", "LLM_RETRY_BACKOFF", "1.5", [](Config& c) { c.retry_backoff = 1.5; }},
       {"CircuitBreakerEnabled", "LLM_CIRCUIT_BREAKER_ENABLED", "false",
        [](Config& c) { c.circuit_breaker.enabled = false; }},
-      // minimum_calls follows max_failures unless set (the seed's implicit rule).
       {"CircuitBreakerMaxFailures", "LLM_CIRCUIT_BREAKER_MAX_FAILURES", "9",
-       [](Config& c) {
-         c.circuit_breaker.max_failures = 9;
-         c.circuit_breaker.minimum_calls = 9;
-       }},
+       [](Config& c) { c.circuit_breaker.max_failures = 9; }},
       {"CircuitBreakerResetTimeout", "LLM_CIRCUIT_BREAKER_RESET_TIMEOUT", "1m30s",
        [](Config& c) { c.circuit_breaker.reset_timeout = seconds(90); }},
       {"CircuitBreakerFailureThreshold", "LLM_CIRCUIT_BREAKER_FAILURE_THRESHOLD", "0.75",
@@ -501,7 +497,23 @@ TEST(EnvTest, EveryBadExtraHeaderItemIsReported) {
 TEST(EnvTest, MinimumCallsFollowsMaxFailuresWhenUnset) {
   const Result<Config> result = FromVars({{"LLM_CIRCUIT_BREAKER_MAX_FAILURES", "8"}});
   ASSERT_TRUE(result.has_value()) << result.error().message;
-  EXPECT_EQ(result->circuit_breaker.minimum_calls, 8);
+  EXPECT_EQ(EffectiveMinimumCalls(result->circuit_breaker), 8);
+}
+
+// The same default whether the Config is written in code or read from the environment.
+TEST(EnvTest, MinimumCallsDefaultsAsInCode) {
+  const Result<Config> empty = FromVars({});
+  ASSERT_TRUE(empty.has_value()) << empty.error().message;
+  EXPECT_EQ(empty->circuit_breaker.minimum_calls, Config{}.circuit_breaker.minimum_calls);
+  EXPECT_EQ(EffectiveMinimumCalls(empty->circuit_breaker),
+            EffectiveMinimumCalls(Config{}.circuit_breaker));
+
+  const Result<Config> from_env = FromVars({{"LLM_CIRCUIT_BREAKER_MAX_FAILURES", "8"}});
+  ASSERT_TRUE(from_env.has_value()) << from_env.error().message;
+  Config in_code;
+  in_code.circuit_breaker.max_failures = 8;
+  EXPECT_EQ(EffectiveMinimumCalls(from_env->circuit_breaker),
+            EffectiveMinimumCalls(in_code.circuit_breaker));
 }
 
 TEST(EnvTest, MinimumCallsSetExplicitlyIgnoresMaxFailures) {

@@ -16,7 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "alertllm/circuit_breaker_stats.hpp"
+#include "alertllm/circuit_state.hpp"
 #include "alertllm/config.hpp"
+#include "alertllm/detail/bucket_window.hpp"
+#include "alertllm/detail/duration_histogram.hpp"
+#include "alertllm/detail/word_lock.hpp"
 #include "alertllm/result.hpp"
 
 // Keeps the rare paths (transitions, moving the window, notifying) out of the hot ones.
@@ -27,55 +32,6 @@
 #endif
 
 namespace alertllm {
-
-namespace detail {
-
-/// A 4-byte mutex (0 free, 1 held, 2 held with waiters; the three-state futex mutex of Drepper's
-/// "Futexes Are Tricky") on C++20 atomic wait/notify. std::mutex is 40 bytes, so the counters
-/// Record writes could not share its cache line and two threads recording handed over two lines
-/// per call; with this lock they hand over one. Blocks (no spinning) when contended.
-///
-/// Thread-safe; satisfies Lockable's lock()/unlock().
-class WordLock {
- public:
-  void lock() noexcept {
-    std::uint32_t c = 0;
-    if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
-    if (c != 2) c = state_.exchange(2, std::memory_order_acquire);
-    while (c != 0) {
-      state_.wait(2, std::memory_order_relaxed);
-      c = state_.exchange(2, std::memory_order_acquire);
-    }
-  }
-  void unlock() noexcept {
-    if (state_.exchange(0, std::memory_order_release) == 2) state_.notify_one();
-  }
-
- private:
-  std::atomic<std::uint32_t> state_{0};
-};
-
-}  // namespace detail
-
-/// The breaker's state; the values are those of the `llm_circuit_breaker_state` gauge.
-enum class CircuitState : int {
-  kClosed = 0,    ///< Calls go through; outcomes are counted.
-  kOpen = 1,      ///< Calls are rejected until the open duration has passed.
-  kHalfOpen = 2,  ///< Up to `half_open_max_calls` probes go through; the rest are rejected.
-};
-
-/// "closed", "open" or "half_open" (the `from`/`to` label values of `state_changes_total`).
-constexpr std::string_view ToString(CircuitState state) noexcept {
-  switch (state) {
-    case CircuitState::kClosed:
-      return "closed";
-    case CircuitState::kOpen:
-      return "open";
-    case CircuitState::kHalfOpen:
-      return "half_open";
-  }
-  return "unknown";
-}
 
 /// What a call admitted by the breaker came to, as DESIGN.md §3 maps errors onto it.
 enum class CallOutcome {
@@ -97,97 +53,6 @@ struct Permit {
   /// no timer to point at when the breaker is half-open with every probe slot taken, or forced
   /// open: then it is `reset_timeout`, a hint. Zero for an admitted call.
   std::chrono::nanoseconds retry_after{0};
-};
-
-/// One state change, as passed to the listeners of `CircuitBreaker::AddListener()`.
-struct StateTransition {
-  CircuitState from = CircuitState::kClosed;
-  CircuitState to = CircuitState::kClosed;
-  /// When the state changed. For open → half_open this is the end of the open period (the
-  /// transition is applied by the first call that sees the period over, possibly later).
-  std::chrono::steady_clock::time_point at{};
-  /// A string literal: "consecutive_failures", "failure_rate", "probe_failed",
-  /// "probes_succeeded", "reset_timeout_elapsed", "manual_reset" or "forced_open".
-  std::string_view reason;
-};
-
-/// A snapshot of the breaker, taken under its lock (so consistent in itself). Window figures
-/// cover the outcomes of the current closed period still inside `time_window` (see
-/// CircuitBreaker for the exact rule); the window is cleared whenever the breaker closes.
-struct CircuitBreakerStats {
-  /// The value of a time point that has not happened ("never"): the steady clock's epoch.
-  static constexpr std::chrono::steady_clock::time_point kNever{};
-
-  /// Time-derived: open whose time is up reports half_open, as State() does.
-  CircuitState state = CircuitState::kClosed;
-  /// Failures (slow successes included) in the window.
-  std::uint64_t failure_count = 0;
-  /// Successes (slow ones excluded) in the window.
-  std::uint64_t success_count = 0;
-  /// Failures in a row among the outcomes that count (not stale, not ignored), closed and
-  /// half-open alike; 0 after a success and whenever the breaker closes.
-  std::uint64_t consecutive_failures = 0;
-  /// Successes in a row, likewise; 0 after a failure and whenever the breaker closes.
-  std::uint64_t consecutive_successes = 0;
-  /// Calls in the window: failure_count + success_count.
-  std::uint64_t total_calls = 0;
-  /// failure_count / total_calls, 0 if the window is empty.
-  double failure_rate = 0.0;
-  /// Slow calls (successes and failures) / total_calls, 0 if the window is empty.
-  double slow_call_rate = 0.0;
-  /// Calls rejected since construction.
-  std::uint64_t blocked_count = 0;
-  /// Outcomes recorded as kIgnored since construction.
-  std::uint64_t ignored_count = 0;
-  /// The latest time passed to Record() with a failure (stale ones included); kNever if none.
-  std::chrono::steady_clock::time_point last_failure = kNever;
-  /// The latest time passed to Record() with a success (stale ones included); kNever if none.
-  std::chrono::steady_clock::time_point last_success = kNever;
-  /// When the (time-derived) state began; kNever if the breaker never left closed.
-  std::chrono::steady_clock::time_point last_state_change = kNever;
-  /// While open: when a probe may go (time_point::max() if forced open). Otherwise kNever.
-  std::chrono::steady_clock::time_point next_retry_at = kNever;
-};
-
-/// Call durations by result, in the buckets of `call_duration_seconds`.
-struct CallDurationHistogram {
-  /// Upper bounds, inclusive (a Prometheus `le`), in seconds. A tenth bucket holds the rest.
-  static constexpr std::array<double, 9> kBucketBoundsSeconds = {0.1, 0.25, 0.5,  1.0, 2.0,
-                                                                 3.0, 5.0,  10.0, 30.0};
-  /// Observations per bucket, not cumulative: [i] counts durations in (bound[i-1], bound[i]],
-  /// [9] those above 30 s.
-  std::array<std::uint64_t, 10> bucket_counts{};
-  /// Sum of bucket_counts.
-  std::uint64_t count = 0;
-  /// Sum of the observed durations, in seconds (kept in integer nanoseconds: exact, and good
-  /// for 584 years of summed call time).
-  double sum_seconds = 0.0;
-};
-
-/// Lifetime counters for metrics, read by `CircuitBreaker::Counters()` without the lock: each
-/// field is read atomically on its own, so two fields of one snapshot may be a few calls apart
-/// (e.g. `successes` vs `slow_calls`). Every field only grows.
-struct CircuitBreakerCounters {
-  /// Recorded successes, stale ones included (slow successes count as failures). Equal to
-  /// success_duration.count.
-  std::uint64_t successes = 0;
-  /// Recorded failures, stale ones and slow successes included. Equal to
-  /// failure_duration.count.
-  std::uint64_t failures = 0;
-  /// Recorded calls that took ≥ slow_call_duration, whatever their outcome.
-  std::uint64_t slow_calls = 0;
-  /// Rejected calls.
-  std::uint64_t blocked = 0;
-  /// Outcomes recorded as kIgnored.
-  std::uint64_t ignored = 0;
-  /// Probes admitted while half-open.
-  std::uint64_t half_open_requests = 0;
-  /// Transitions, indexed [from][to] by the CircuitState values. The diagonal stays 0.
-  std::array<std::array<std::uint64_t, 3>, 3> state_changes{};
-  /// Durations of recorded successes (`result="success"`).
-  CallDurationHistogram success_duration;
-  /// Durations of recorded failures, slow successes included (`result="failure"`).
-  CallDurationHistogram failure_duration;
 };
 
 /// The circuit breaker of DESIGN.md §3: a state machine whose time is passed in (it never reads
@@ -250,15 +115,13 @@ class CircuitBreaker {
   explicit CircuitBreaker(CircuitBreakerConfig config)
       : config_(Checked(std::move(config))),
         enabled_(config_.enabled),
-        window_ns_(SaturatedNs(config_.time_window)),
-        bucket_count_(BucketCount(window_ns_)),
-        bucket_ns_(window_ns_ / static_cast<std::int64_t>(bucket_count_)),
         slow_ns_(SaturatedNs(config_.slow_call_duration)),
         reset_ns_(SaturatedNs(config_.reset_timeout)),
         max_reset_ns_(SaturatedNs(config_.max_reset_timeout)),
         max_failures_(static_cast<std::uint64_t>(config_.max_failures)),
-        minimum_calls_(static_cast<std::uint64_t>(config_.minimum_calls)),
-        half_open_max_calls_(static_cast<std::uint64_t>(config_.half_open_max_calls)) {}
+        minimum_calls_(static_cast<std::uint64_t>(EffectiveMinimumCalls(config_))),
+        half_open_max_calls_(static_cast<std::uint64_t>(config_.half_open_max_calls)),
+        window_(SaturatedNs(config_.time_window)) {}
 
   /// As the constructor, but an invalid config is returned as a kInvalidConfig error naming
   /// each invalid field instead of thrown.
@@ -311,56 +174,14 @@ class CircuitBreaker {
     const std::int64_t duration_ns = duration.count() < 0 ? 0 : duration.count();
     const bool slow = duration_ns >= slow_ns_;
     const bool failure = outcome == CallOutcome::kFailure || slow;
-    const std::size_t histogram_bucket = HistogramBucket(duration_ns);
-    const auto duration_u = static_cast<std::uint64_t>(duration_ns);
+    const std::size_t histogram_bucket = detail::DurationHistogram::BucketOf(duration_ns);
     Pending pending;
     {
       std::lock_guard<detail::WordLock> lock(mu_);
-      // The histograms' counts are the lifetime success and failure totals.
-      if (failure) {
-        Bump(failure_counts_[histogram_bucket]);
-        Bump(failure_sum_ns_, duration_u);
-        if (now_ns > last_failure_ns_) last_failure_ns_ = now_ns;
-      } else {
-        Bump(success_counts_[histogram_bucket]);
-        Bump(success_sum_ns_, duration_u);
-        if (now_ns > last_success_ns_) last_success_ns_ = now_ns;
-      }
-      if (slow) Bump(slow_calls_);
-
+      CountLifetimeLocked(failure, slow, histogram_bucket, duration_ns, now_ns);
       const std::uint64_t word = word_.load(std::memory_order_relaxed);
       if (GenerationOf(word) == permit.generation) {
-        if (failure) {
-          streak_ = streak_ < 0 ? streak_ - 1 : -1;
-        } else {
-          streak_ = streak_ > 0 ? streak_ + 1 : 1;
-        }
-        switch (StateOf(word)) {
-          case CircuitState::kClosed:
-            AddToWindowLocked(now_ns, failure, slow);
-            if (ConsecutiveFailuresLocked() >= max_failures_) {
-              TripLocked(now_ns, "consecutive_failures", pending);
-            } else if (const std::uint64_t failures = past_.failures + current_failures_;
-                       failures > 0) {
-              const std::uint64_t calls = past_.calls + current_calls_;
-              // The same division as Stats().failure_rate, so the two never disagree.
-              if (calls >= minimum_calls_ &&
-                  static_cast<double>(failures) / static_cast<double>(calls) >=
-                      config_.failure_threshold) {
-                TripLocked(now_ns, "failure_rate", pending);
-              }
-            }
-            break;
-          case CircuitState::kHalfOpen:
-            if (failure) {
-              TripLocked(now_ns, "probe_failed", pending);
-            } else if (++probes_succeeded_ >= half_open_max_calls_) {
-              TransitionLocked(CircuitState::kClosed, now_ns, "probes_succeeded", pending);
-            }
-            break;
-          case CircuitState::kOpen:
-            break;  // The open state issues no permit, so no current outcome can arrive.
-        }
+        JudgeLocked(StateOf(word), failure, slow, now_ns, pending);
       }
     }
     Notify(pending);
@@ -399,7 +220,7 @@ class CircuitBreaker {
             until == kForever ? std::chrono::steady_clock::time_point::max() : FromNs(until);
       }
     }
-    const WindowTotals window = WindowAtLocked(FloorDiv(now_ns, bucket_ns_));
+    const detail::WindowTotals window = window_.At(now_ns);
     stats.failure_count = window.failures;
     stats.success_count = window.calls - window.failures;
     stats.total_calls = window.calls;
@@ -471,8 +292,8 @@ class CircuitBreaker {
         c.state_changes[from][to] = transitions_[from][to].load(std::memory_order_relaxed);
       }
     }
-    ReadHistogram(success_counts_, success_sum_ns_, c.success_duration);
-    ReadHistogram(failure_counts_, failure_sum_ns_, c.failure_duration);
+    success_histogram_.Read(c.success_duration);
+    failure_histogram_.Read(c.failure_duration);
     c.successes = c.success_duration.count;
     c.failures = c.failure_duration.count;
     return c;
@@ -489,31 +310,7 @@ class CircuitBreaker {
 
  private:
   static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
-  static constexpr std::int64_t kNoBucket = std::numeric_limits<std::int64_t>::min();
-  static constexpr std::size_t kMaxBuckets = 60;
   static constexpr std::uint64_t kStateMask = 3;
-  static constexpr std::array<std::int64_t, 9> kHistogramBoundsNs = {
-      100'000'000,   250'000'000,   500'000'000,    1'000'000'000, 2'000'000'000,
-      3'000'000'000, 5'000'000'000, 10'000'000'000, 30'000'000'000};
-
-  struct Bucket {
-    std::uint64_t calls = 0;
-    std::uint64_t failures = 0;
-    std::uint64_t slow = 0;
-  };
-  using WindowTotals = Bucket;
-
-  using HistogramCounts = std::array<std::atomic<std::uint64_t>, 10>;
-
-  static void ReadHistogram(const HistogramCounts& counts, const std::atomic<std::uint64_t>& sum_ns,
-                            CallDurationHistogram& out) noexcept {
-    out.count = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      out.bucket_counts[i] = counts[i].load(std::memory_order_relaxed);
-      out.count += out.bucket_counts[i];
-    }
-    out.sum_seconds = static_cast<double>(sum_ns.load(std::memory_order_relaxed)) * 1e-9;
-  }
 
   // The transitions of one call (at most two: a pending open → half_open, then a manual one),
   // delivered to the listeners once the lock is released. Left uninitialised but for `size`,
@@ -542,12 +339,6 @@ class CircuitBreaker {
     return (d.count() > kMaxMs ? kMaxMs : d.count()) * 1'000'000;
   }
 
-  static std::size_t BucketCount(std::int64_t window_ns) noexcept {
-    std::size_t n = kMaxBuckets;
-    while (n > 1 && window_ns % static_cast<std::int64_t>(n) != 0) --n;
-    return n;
-  }
-
   static std::int64_t ToNs(std::chrono::steady_clock::time_point t) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   }
@@ -556,17 +347,6 @@ class CircuitBreaker {
     return std::chrono::steady_clock::time_point(
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::nanoseconds(ns)));
-  }
-
-  static std::int64_t FloorDiv(std::int64_t a, std::int64_t b) noexcept {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
-  }
-
-  static std::size_t HistogramBucket(std::int64_t duration_ns) noexcept {
-    std::size_t i = 0;
-    while (i < kHistogramBoundsNs.size() && duration_ns > kHistogramBoundsNs[i]) ++i;
-    return i;
   }
 
   static constexpr CircuitState StateOf(std::uint64_t word) noexcept {
@@ -585,9 +365,64 @@ class CircuitBreaker {
     return until == kForever ? reset_ns_ : until - now_ns;
   }
 
-  // Counters written only under mu_ need no read-modify-write instruction.
   static void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
-    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+    detail::BumpLocked(counter, by);
+  }
+
+  // The lifetime figures every recorded outcome updates, whatever its generation.
+  void CountLifetimeLocked(bool failure, bool slow, std::size_t histogram_bucket,
+                           std::int64_t duration_ns, std::int64_t now_ns) noexcept {
+    const auto duration_u = static_cast<std::uint64_t>(duration_ns);
+    // The histograms' counts are the lifetime success and failure totals.
+    if (failure) {
+      failure_histogram_.Add(histogram_bucket, duration_u);
+      if (now_ns > last_failure_ns_) last_failure_ns_ = now_ns;
+    } else {
+      success_histogram_.Add(histogram_bucket, duration_u);
+      if (now_ns > last_success_ns_) last_success_ns_ = now_ns;
+    }
+    if (slow) Bump(slow_calls_);
+  }
+
+  // What an outcome of the current generation does in `state`: the streak, the window, and
+  // the transition it may cause.
+  void JudgeLocked(CircuitState state, bool failure, bool slow, std::int64_t now_ns,
+                   Pending& pending) noexcept {
+    if (failure) {
+      streak_ = streak_ < 0 ? streak_ - 1 : -1;
+    } else {
+      streak_ = streak_ > 0 ? streak_ + 1 : 1;
+    }
+    switch (state) {
+      case CircuitState::kClosed:
+        window_.Add(now_ns, failure, slow);
+        JudgeClosedLocked(now_ns, pending);
+        break;
+      case CircuitState::kHalfOpen:
+        if (failure) {
+          TripLocked(now_ns, "probe_failed", pending);
+        } else if (++probes_succeeded_ >= half_open_max_calls_) {
+          TransitionLocked(CircuitState::kClosed, now_ns, "probes_succeeded", pending);
+        }
+        break;
+      case CircuitState::kOpen:
+        break;  // The open state issues no permit, so no current outcome can arrive.
+    }
+  }
+
+  void JudgeClosedLocked(std::int64_t now_ns, Pending& pending) noexcept {
+    if (ConsecutiveFailuresLocked() >= max_failures_) {
+      TripLocked(now_ns, "consecutive_failures", pending);
+      return;
+    }
+    const std::uint64_t failures = window_.Failures();
+    if (failures == 0) return;
+    const std::uint64_t calls = window_.Calls();
+    // The same division as Stats().failure_rate, so the two never disagree.
+    if (calls >= minimum_calls_ &&
+        static_cast<double>(failures) / static_cast<double>(calls) >= config_.failure_threshold) {
+      TripLocked(now_ns, "failure_rate", pending);
+    }
   }
 
   std::uint64_t ConsecutiveFailuresLocked() const noexcept {
@@ -685,89 +520,9 @@ class CircuitBreaker {
   }
 
   void ClearLocked() noexcept {
-    buckets_.fill(Bucket{});
-    SetCurrent(Bucket{});
-    past_ = Bucket{};
-    newest_bucket_ = kNoBucket;
-    newest_end_ns_ = std::numeric_limits<std::int64_t>::min();
+    window_.Clear();
     streak_ = 0;
     trips_ = 0;
-  }
-
-  std::size_t NextSlot(std::size_t slot) const noexcept {
-    return slot + 1 == bucket_count_ ? 0 : slot + 1;
-  }
-
-  static void Add(Bucket& to, const Bucket& from) noexcept {
-    to.calls += from.calls;
-    to.failures += from.failures;
-    to.slow += from.slow;
-  }
-  static void Subtract(Bucket& from, const Bucket& what) noexcept {
-    from.calls -= what.calls;
-    from.failures -= what.failures;
-    from.slow -= what.slow;
-  }
-
-  // The newest bucket's counts live in current_* until time moves past it; buckets_ holds the
-  // older ones (the newest bucket's slot is kept zero) and past_ their sum. So a Record in the
-  // newest bucket, or earlier (time going backwards), is a comparison and up to three
-  // increments; moving on flushes current_* and subtracts the buckets that left the window.
-  Bucket Current() const noexcept {
-    return Bucket{current_calls_, current_failures_, current_slow_};
-  }
-  void SetCurrent(const Bucket& b) noexcept {
-    current_calls_ = b.calls;
-    current_failures_ = b.failures;
-    current_slow_ = b.slow;
-  }
-
-  void AddToWindowLocked(std::int64_t now_ns, bool failure, bool slow) noexcept {
-    if (now_ns >= newest_end_ns_) MoveWindowLocked(FloorDiv(now_ns, bucket_ns_));
-    ++current_calls_;
-    if (failure) ++current_failures_;
-    if (slow) ++current_slow_;
-  }
-
-  ALERTLLM_CB_COLD void MoveWindowLocked(std::int64_t bucket) noexcept {
-    const std::int64_t n = static_cast<std::int64_t>(bucket_count_);
-    if (newest_bucket_ == kNoBucket || bucket - newest_bucket_ >= n) {
-      buckets_.fill(Bucket{});
-      SetCurrent(Bucket{});
-      past_ = Bucket{};
-    } else if (bucket > newest_bucket_) {
-      buckets_[newest_slot_] = Current();
-      Add(past_, Current());
-      SetCurrent(Bucket{});
-      for (std::int64_t b = newest_bucket_; b < bucket; ++b) {
-        newest_slot_ = NextSlot(newest_slot_);
-        Subtract(past_, buckets_[newest_slot_]);
-        buckets_[newest_slot_] = Bucket{};
-      }
-    } else {
-      return;
-    }
-    newest_bucket_ = bucket;
-    const std::int64_t start = bucket * bucket_ns_;
-    newest_end_ns_ = start > std::numeric_limits<std::int64_t>::max() - bucket_ns_
-                         ? std::numeric_limits<std::int64_t>::max()
-                         : start + bucket_ns_;
-  }
-
-  // The window's totals as of `bucket`, without moving it.
-  WindowTotals WindowAtLocked(std::int64_t bucket) const noexcept {
-    if (newest_bucket_ == kNoBucket ||
-        bucket - newest_bucket_ >= static_cast<std::int64_t>(bucket_count_)) {
-      return WindowTotals{};
-    }
-    WindowTotals totals = past_;
-    Add(totals, Current());
-    std::size_t slot = newest_slot_;
-    for (std::int64_t b = newest_bucket_; b < bucket; ++b) {
-      slot = NextSlot(slot);
-      Subtract(totals, buckets_[slot]);
-    }
-    return totals;
   }
 
   void Notify(const Pending& pending) const {
@@ -785,9 +540,6 @@ class CircuitBreaker {
   // Immutable after construction.
   const CircuitBreakerConfig config_;
   const bool enabled_;
-  const std::int64_t window_ns_;
-  const std::size_t bucket_count_;
-  const std::int64_t bucket_ns_;
   const std::int64_t slow_ns_;
   const std::int64_t reset_ns_;
   const std::int64_t max_reset_ns_;
@@ -809,25 +561,18 @@ class CircuitBreaker {
   std::atomic<std::uint64_t> ignored_{0};
 
   // Guarded by mu_, laid out so that a closed-state success writes two cache lines (besides
-  // the stack) and only reads others that rarely change: with glibc's 40-byte mutex, the
-  // mutex's line holds the streak, the last success and the newest bucket's call count; the
-  // next holds the success duration sum and the histogram buckets up to 5 s (successes are
-  // shorter than slow_call_duration, 3 s by default). Fewer lines handed over per call is what
-  // keeps two threads recording close to the cost of the bare mutex.
+  // the stack) and only reads others that rarely change: the lock's line holds the streak, the
+  // last success, the success duration sum and the first histogram buckets; the next holds the
+  // other buckets and the window's newest bucket (the window's head follows). Fewer lines
+  // handed over per call is what keeps two threads recording close to the cost of a bare
+  // mutex.
   alignas(64) mutable detail::WordLock mu_;
   std::int64_t streak_ = 0;  // > 0: successes in a row; < 0: failures in a row
   std::int64_t last_success_ns_ = 0;
-  std::uint64_t current_calls_ = 0;
-  std::atomic<std::uint64_t> success_sum_ns_{0};     // lifetime, read lock-free
-  std::array<std::atomic<std::uint64_t>, 10> success_counts_{};  // lifetime, read lock-free
-  std::uint64_t current_failures_ = 0;
-  std::uint64_t current_slow_ = 0;
-  std::int64_t newest_end_ns_ = std::numeric_limits<std::int64_t>::min();
-  std::int64_t newest_bucket_ = kNoBucket;
-  Bucket past_{};
+  detail::DurationHistogram success_histogram_;  // lifetime, read lock-free
+  detail::BucketWindow window_;
   // Lifetime counters: written only under mu_ (Bump), read lock-free by Counters().
-  HistogramCounts failure_counts_{};
-  std::atomic<std::uint64_t> failure_sum_ns_{0};
+  detail::DurationHistogram failure_histogram_;
   std::atomic<std::uint64_t> slow_calls_{0};
   std::atomic<std::uint64_t> half_open_requests_{0};
   std::array<std::array<std::atomic<std::uint64_t>, 3>, 3> transitions_{};
@@ -836,8 +581,6 @@ class CircuitBreaker {
   std::int64_t last_change_ns_ = 0;
   std::uint64_t probes_succeeded_ = 0;
   int trips_ = 0;
-  std::size_t newest_slot_ = 0;
-  std::array<Bucket, kMaxBuckets> buckets_{};
 };
 
 }  // namespace alertllm

@@ -97,10 +97,11 @@ struct CircuitBreakerConfig {
   int half_open_max_calls = 1;
   /// false: the breaker admits everything and records nothing.
   bool enabled = true;
-  /// …once the window holds at least this many calls. Defaults to `max_failures` (the seed's
-  /// implicit rule); ConfigFromEnv keeps it equal to LLM_CIRCUIT_BREAKER_MAX_FAILURES unless
-  /// LLM_CIRCUIT_BREAKER_MINIMUM_CALLS is set.
-  int minimum_calls = 5;
+  /// …once the window holds at least this many calls. 0 (the default) means "as many as
+  /// `max_failures`", the seed's implicit rule, whatever max_failures is set to and whether the
+  /// Config comes from code or from ConfigFromEnv (LLM_CIRCUIT_BREAKER_MINIMUM_CALLS unset);
+  /// see EffectiveMinimumCalls().
+  int minimum_calls = 0;
   /// Each reopen without an intervening close multiplies the open duration by this (≥ 1)…
   double reset_timeout_multiplier = 1.0;
   /// …up to this.
@@ -108,6 +109,12 @@ struct CircuitBreakerConfig {
   /// Record one outcome per call (seed) or per HTTP attempt.
   RecordMode record = RecordMode::kPerCall;
 };
+
+/// The minimum_calls a breaker built from `config` uses: `minimum_calls`, or `max_failures`
+/// when minimum_calls is 0. Thread-safe; pure.
+constexpr int EffectiveMinimumCalls(const CircuitBreakerConfig& config) noexcept {
+  return config.minimum_calls > 0 ? config.minimum_calls : config.max_failures;
+}
 
 /// Retry throttling as in gRPC: a retry is allowed only while the bucket holds more than half
 /// of `max_tokens`; a retryable failure costs one token, a success earns `token_ratio`.
@@ -237,7 +244,7 @@ inline Problems CheckCircuitBreaker(const CircuitBreakerConfig& cb, std::string 
   p.Positive("time_window", cb.time_window);
   p.Positive("slow_call_duration", cb.slow_call_duration);
   p.AtLeast("half_open_max_calls", cb.half_open_max_calls, 1);
-  p.AtLeast("minimum_calls", cb.minimum_calls, 1);
+  p.AtLeast("minimum_calls", cb.minimum_calls, 0);
   if (!(cb.reset_timeout_multiplier >= 1.0 && cb.reset_timeout_multiplier <= 1000.0)) {
     p.Fail("reset_timeout_multiplier",
            "must be in [1, 1000], got " + NumberText(cb.reset_timeout_multiplier));

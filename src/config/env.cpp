@@ -443,7 +443,7 @@ constexpr EnvVar kEnvVars[] = {
        return SetInt(t, c.circuit_breaker.half_open_max_calls);
      }},
     {"LLM_CIRCUIT_BREAKER_MINIMUM_CALLS", "(LLM_CIRCUIT_BREAKER_MAX_FAILURES)",
-     "Calls the window must hold before the failure rate counts",
+     "Calls the window must hold before the failure rate counts; 0: as many as max failures",
      "circuit_breaker.minimum_calls", false,
      [](std::string_view t, Config& c) { return SetInt(t, c.circuit_breaker.minimum_calls); }},
     {"LLM_CIRCUIT_BREAKER_RESET_TIMEOUT_MULTIPLIER", "1.0",
@@ -474,12 +474,9 @@ constexpr std::size_t IndexOf(std::string_view name) {
   return kEnvVarCount;
 }
 
-constexpr std::size_t kMaxFailures = IndexOf("LLM_CIRCUIT_BREAKER_MAX_FAILURES");
-constexpr std::size_t kMinimumCalls = IndexOf("LLM_CIRCUIT_BREAKER_MINIMUM_CALLS");
 constexpr std::size_t kResetTimeout = IndexOf("LLM_CIRCUIT_BREAKER_RESET_TIMEOUT");
 constexpr std::size_t kMaxResetTimeout = IndexOf("LLM_CIRCUIT_BREAKER_MAX_RESET_TIMEOUT");
-static_assert(kMaxFailures < kEnvVarCount && kMinimumCalls < kEnvVarCount &&
-              kResetTimeout < kEnvVarCount && kMaxResetTimeout < kEnvVarCount);
+static_assert(kResetTimeout < kEnvVarCount && kMaxResetTimeout < kEnvVarCount);
 
 using RawValues = std::array<std::optional<std::string>, kEnvVarCount>;
 
@@ -580,10 +577,6 @@ Result<Config> ConfigFromEnv(const EnvLookup& lookup) {
   // every value parses.
   if (!problems.empty()) return Error{ErrorCode::kInvalidConfig, std::move(problems)};
 
-  // The seed has no minimum_calls: its rate rule waits for max_failures calls in the window.
-  if (raw[kMaxFailures] && !raw[kMinimumCalls] && config.circuit_breaker.max_failures >= 1) {
-    config.circuit_breaker.minimum_calls = config.circuit_breaker.max_failures;
-  }
   // An unset cap never contradicts a longer reset timeout: it rises to meet it.
   if (raw[kResetTimeout] && !raw[kMaxResetTimeout] &&
       config.circuit_breaker.max_reset_timeout < config.circuit_breaker.reset_timeout) {
