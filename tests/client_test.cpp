@@ -705,6 +705,7 @@ std::vector<std::string> Samples(const std::string& text) {
 TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
   Config config = TestConfig();
   config.circuit_breaker.max_failures = 2;
+  config.circuit_breaker.minimum_calls = 5;  // only the consecutive-failure rule trips here
   ClientDependencies deps;
   deps.transport = transport_;
   deps.clock = clock_;

@@ -424,20 +424,20 @@ TEST(EnvTest, EveryOutOfRangeVariableIsReported) {
 
 TEST(EnvTest, QuotedValueIsCutAt64Bytes) {
   const std::string message = ErrorOf({{"LLM_TIMEOUT", std::string(100, '7') + "x"}});
-  EXPECT_NE(message.find("'" + std::string(64, '7') + "'..."), std::string::npos) << message;
+  EXPECT_NE(message.find("'" + std::string(64, '7') + "...'"), std::string::npos) << message;
   EXPECT_EQ(message.find(std::string(65, '7')), std::string::npos) << message;
 }
 
 TEST(EnvTest, QuotedValueIsNotCutInsideAUtf8Character) {
   // 63 ASCII bytes, then a 2-byte "é": the cut falls before the "é", not through it.
   const std::string message = ErrorOf({{"LLM_TIMEOUT", std::string(63, 'a') + "\xc3\xa9"}});
-  EXPECT_NE(message.find("'" + std::string(63, 'a') + "'..."), std::string::npos) << message;
+  EXPECT_NE(message.find("'" + std::string(63, 'a') + "...'"), std::string::npos) << message;
 }
 
-TEST(EnvTest, ControlCharactersInQuotedValueAreEscaped) {
+TEST(EnvTest, ControlCharactersInQuotedValueAreReplaced) {
   const std::string message = ErrorOf({{"LLM_TIMEOUT", "5s\nLLM_FAKE: ok"}});
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-  EXPECT_NE(message.find("'5s\\x0aLLM_FAKE: ok'"), std::string::npos) << message;
+  EXPECT_NE(message.find("'5s?LLM_FAKE: ok'"), std::string::npos) << message;
 }
 
 TEST(EnvTest, ApiKeyWithControlCharacterIsRejectedWithoutEchoingIt) {
@@ -651,7 +651,7 @@ TEST(ParseDurationTest, RejectsSpacesAndDoubleSigns) {
 TEST(ParseDurationTest, ErrorQuotesAtMost64Bytes) {
   const Result<nanoseconds> result = ParseDuration(std::string(100, 'x'));
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().message, "'" + std::string(64, 'x') + "'... is not a duration " +
+  EXPECT_EQ(result.error().message, "'" + std::string(64, 'x') + "...' is not a duration " +
                                         "(expected a number followed by a unit)");
 }
 

@@ -2,6 +2,7 @@
 // RuleBasedClassifier: every rule on a realistic alert, the status and label hints, bounds on
 // what it quotes, and every real Alertmanager capture in tests/data.
 #include "alertllm/fallback.hpp"
+#include "alertllm/detail/quote.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -347,7 +348,7 @@ TEST(FallbackTest, InvalidBytesAndControlCharactersNeverReachTheText) {
   const Classification out = RuleBasedClassifier{}.Classify(alert);
   ExpectBoundedValidText(out);
   EXPECT_EQ(out.category, "infrastructure");
-  EXPECT_THAT(out.summary, HasSubstr("on a??b  c in n s"));
+  EXPECT_THAT(out.summary, HasSubstr("on a??b??c in n?s"));
 }
 
 TEST(FallbackTest, HugeAlertNameStillMatchesAndIsClipped) {
@@ -357,28 +358,32 @@ TEST(FallbackTest, HugeAlertNameStillMatchesAndIsClipped) {
   ExpectBoundedValidText(out);
 }
 
-TEST(FallbackClipTest, KeepsTextThatFits) {
+TEST(ClipTest, KeepsTextThatFits) {
   const std::string text(200, 'a');
-  EXPECT_EQ(detail::FallbackClip(text), text);
+  EXPECT_EQ(detail::Clip(text, 200), text);
 }
 
-TEST(FallbackClipTest, CutsLongTextWithinTheBound) {
-  const std::string out = detail::FallbackClip(std::string(201, 'a'));
-  EXPECT_EQ(out, std::string(197, 'a') + "...");
+TEST(ClipTest, CutsLongTextAndMarksTheCut) {
+  EXPECT_EQ(detail::Clip(std::string(201, 'a'), 200), std::string(200, 'a') + "...");
 }
 
-TEST(FallbackClipTest, NeverSplitsACharacter) {
-  // "x" + 3-byte characters: a cut at 197 bytes would fall inside the 66th character.
+TEST(ClipTest, NeverSplitsACharacter) {
+  // "x" + 3-byte characters: a cut at 200 bytes would fall inside the 67th character.
   std::string text = "x";
   for (int i = 0; i < 100; ++i) text += "推";
-  const std::string out = detail::FallbackClip(text);
-  EXPECT_EQ(out.size(), 1u + 65u * 3u + 3u);
+  const std::string out = detail::Clip(text, 200);
+  EXPECT_EQ(out.size(), 1u + 66u * 3u + 3u);
   EXPECT_TRUE(IsValidUtf8(out));
 }
 
-TEST(FallbackClipTest, ReplacesInvalidBytesAndControls) {
-  EXPECT_EQ(detail::FallbackClip("a\xff\tb\x7f"), "a? b ");
-  EXPECT_EQ(detail::FallbackClip("\xf4\x90\x80\x80"), "????");  // above U+10FFFF
+TEST(ClipTest, ReplacesInvalidBytesAndControls) {
+  EXPECT_EQ(detail::Clip("a\xff\tb\x7f"), "a??b?");
+  EXPECT_EQ(detail::Clip("\xf4\x90\x80\x80"), "????");  // above U+10FFFF
+}
+
+TEST(QuoteTest, QuotesTheClippedText) {
+  EXPECT_EQ(detail::Quote("5s\nLLM_FAKE"), "'5s?LLM_FAKE'");
+  EXPECT_EQ(detail::Quote(std::string(65, 'a')), "'" + std::string(64, 'a') + "...'");
 }
 
 // Every real capture in tests/data: each alert gets a bounded, honest, fallback-marked answer.

@@ -1,276 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <array>
-#include <cstddef>
-#include <map>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "alertllm/alert.hpp"
-#include "alertllm/detail/utf8.hpp"
+#include "alertllm/detail/fallback_rules.hpp"
+#include "alertllm/detail/quote.hpp"
+#include "alertllm/fallback_rule.hpp"
 
 namespace alertllm {
-
-/// One row of the fallback classifier's table: the rule matches an alert whose name (ASCII
-/// lower-cased, with everything but letters and digits dropped: "Node_Down" reads "nodedown")
-/// contains one of `keywords` and, if `qualifiers` is not empty, also one of `qualifiers`. A
-/// word written "^llm" must start the name rather than appear anywhere in it.
-///
-/// A plain aggregate of string literals; thread-safety as for any constant.
-struct FallbackRule {
-  std::string_view name;
-  std::array<std::string_view, 6> keywords;
-  std::array<std::string_view, 6> qualifiers;
-  Severity severity;
-  std::string_view category;
-  /// What the alert is about, first in the summary ("Node or target down").
-  std::string_view what;
-  double confidence;
-  /// Advice; `{instance}`, `{namespace}`, `{job}`, `{pod}`, `{container}`, `{mountpoint}` are
-  /// replaced by the alert's label (clipped) or by a generic phrase when it has none.
-  std::array<std::string_view, 3> suggestions;
-};
-
-namespace detail {
-
-// clang-format off
-/// The rules, first match wins: specific names before the broad words that would also match
-/// them (an LLM breaker alert before "down", an expired certificate before any certificate,
-/// OOM before memory, a full disk before disk space, a failed job before errors).
-inline constexpr FallbackRule kFallbackRules[] = {
-    {"llm_unavailable", {"^llm", "circuitbreaker"}, {},
-     Severity::kWarning, "llm", "LLM classification unavailable or degraded", 0.5,
-     {"Check the LLM endpoint's health path and the classifier's logs on {instance}",
-      "Watch llm_circuit_breaker_state and llm_client_requests_total{category} to see what fails",
-      "Alerts are classified by the fallback rules meanwhile (LLM_FALLBACK=rules); review them"}},
-    {"certificate_expired", {"cert", "tls", "ssl", "x509"}, {"expired", "critical"},
-     Severity::kCritical, "security", "Certificate expired or about to", 0.55,
-     {"Check the certificate's end date: openssl s_client -connect {instance} </dev/null | "
-      "openssl x509 -noout -enddate",
-      "Renew the certificate now (cert-manager, ACME or your CA) and reload the service",
-      "Find out why automatic renewal did not happen before expiry"}},
-    {"certificate_expiry", {"cert", "tls", "ssl", "x509"}, {},
-     Severity::kWarning, "security", "Certificate expiring soon", 0.55,
-     {"Check the certificate's end date: openssl s_client -connect {instance} </dev/null | "
-      "openssl x509 -noout -enddate",
-      "Renew the certificate before it expires and reload the service",
-      "Check that automatic renewal (cert-manager, certbot timer) is running"}},
-    {"oom_killed", {"oomkill", "oomdetected", "outofmemory", "^oom"}, {},
-     Severity::kCritical, "application", "Process killed for lack of memory", 0.55,
-     {"Confirm the OOM kill: kubectl describe pod {pod} -n {namespace} (Last State: OOMKilled), "
-      "or dmesg on {instance}",
-      "Compare the memory used with the memory limit of {container}; raise the limit if it is "
-      "too tight",
-      "Look for a leak: memory that grows steadily until the kill"}},
-    {"crash_loop", {"crashloop"}, {},
-     Severity::kCritical, "application", "Container crash-looping", 0.55,
-     {"Read the crashed container's logs: kubectl logs {pod} -n {namespace} -c {container} "
-      "--previous",
-      "Check exit codes and events: kubectl describe pod {pod} -n {namespace}",
-      "Roll back the latest deploy or config change if the crashes started with it"}},
-    {"container_restarts", {"restart"}, {},
-     Severity::kWarning, "application", "Container restarting", 0.5,
-     {"Read the previous container's logs: kubectl logs {pod} -n {namespace} -c {container} "
-      "--previous",
-      "Check restart reasons and events: kubectl describe pod {pod} -n {namespace}",
-      "Check liveness probes and memory limits of {container}"}},
-    {"disk_full", {"disk", "filesystem", "persistentvolume", "storage", "pvc", "inode"},
-     {"full", "outof", "nospace", "critical", "exhausted"},
-     Severity::kCritical, "storage", "Disk or filesystem full", 0.55,
-     {"Check disk usage with df -h {mountpoint} and inodes with df -i on {instance}",
-      "Find what takes the space: du -xh --max-depth=1 {mountpoint} | sort -h",
-      "Free space (rotate logs, drop old data) or grow the volume before writes fail"}},
-    {"disk_space", {"disk", "filesystem", "persistentvolume", "storage", "pvc", "inode"}, {},
-     Severity::kWarning, "storage", "Disk or filesystem filling up", 0.5,
-     {"Check disk usage with df -h {mountpoint} and inodes with df -i on {instance}",
-      "Find what grows: du -xh --max-depth=1 {mountpoint} | sort -h",
-      "Plan cleanup or more capacity before the filesystem fills"}},
-    {"node_down", {"down", "unreachable", "nodenotready", "targetmissing", "absent"}, {},
-     Severity::kCritical, "infrastructure", "Node or scrape target down", 0.6,
-     {"Check whether {instance} answers: ping it and curl its metrics endpoint",
-      "Check the target's state in Prometheus: up{instance=\"{instance}\"} and its last scrape "
-      "error",
-      "Look for a reboot, network change or maintenance on {instance}"}},
-    {"job_failed", {"job", "cron", "batch"}, {"fail", "error"},
-     Severity::kWarning, "application", "Job failed", 0.5,
-     {"Read the failed run's logs for {job} on {instance}",
-      "Check what the run depends on (inputs, credentials, downstream services)",
-      "Re-run the job once the cause is fixed"}},
-    {"high_cpu", {"cpu", "loadavg", "loadaverage", "highload", "throttl"}, {},
-     Severity::kWarning, "performance", "High CPU usage", 0.5,
-     {"Find the busiest processes on {instance} with top or pidstat 5",
-      "Check whether the load follows traffic (scale out) or one runaway process (restart, fix)",
-      "Compare with recent deploys of {job}"}},
-    {"high_memory", {"memory", "swap"}, {},
-     Severity::kWarning, "performance", "High memory usage", 0.5,
-     {"Check memory on {instance} with free -m and the largest processes by RSS (top, then M)",
-      "Look for a leak: memory that grows steadily without falling",
-      "Raise limits or capacity if the usage is expected"}},
-    {"high_latency", {"latency", "slow", "responsetime", "duration"}, {},
-     Severity::kWarning, "performance", "High latency", 0.45,
-     {"Compare latency with request rate and error rate of {job}",
-      "Check downstream dependencies (databases, caches, external APIs) for slowness",
-      "Check saturation of {instance}: CPU, memory, connection pools"}},
-    {"error_rate", {"error", "5xx", "fail"}, {},
-     Severity::kWarning, "application", "High error or failure rate", 0.45,
-     {"Read the recent error logs of {job} on {instance}",
-      "Check for a recent deploy or config change and roll it back if the errors followed it",
-      "Check the dependencies {job} calls for failures"}},
-};
-// clang-format on
-
-/// What answers when no rule matches.
-inline constexpr FallbackRule kDefaultFallbackRule = {
-    "default", {}, {}, Severity::kWarning, "general", "Alert", 0.2,
-    {"Read the alert's description and check {instance} for the condition it names",
-     "Check recent deploys, config changes and maintenance around the alert's start",
-     "Classify this alert again once the LLM is back"}};
-
-/// Bytes of one label or annotation value quoted in the summary, the reasoning or a suggestion.
-inline constexpr std::size_t kFallbackMaxValueBytes = 200;
-/// Bytes of the alert name the rules look at.
-inline constexpr std::size_t kFallbackMaxNameBytes = 256;
-
-/// `text` as at most `max_bytes` bytes of valid UTF-8 on one line: cut on a character boundary
-/// (the cut marked with "..." inside the bound), invalid bytes as '?', control characters as
-/// spaces. `max_bytes` must be at least 3.
-inline std::string FallbackClip(std::string_view text,
-                                std::size_t max_bytes = kFallbackMaxValueBytes) {
-  // Every replacement takes as many bytes as what it replaces, so the output is exactly as
-  // long as the input bytes it covers.
-  const bool cut = text.size() > max_bytes;
-  const std::size_t limit = cut ? max_bytes - 3 : text.size();
-  std::string out;
-  out.reserve(limit + (cut ? 3 : 0));
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = Utf8SequenceLength(text.substr(i));
-    if (i + (length == 0 ? 1 : length) > limit) break;
-    if (length == 0) {
-      out += '?';
-    } else if (c < 0x20 || c == 0x7f) {
-      out += ' ';
-    } else {
-      out.append(text.substr(i, length));
-    }
-    i += length == 0 ? 1 : length;
-  }
-  if (cut) out += "...";
-  return out;
-}
-
-/// The alert name as the rules read it: ASCII letters lower-cased, digits kept, everything
-/// else dropped, at most kFallbackMaxNameBytes of the name looked at.
-inline std::string FallbackNameKey(std::string_view name) {
-  if (name.size() > kFallbackMaxNameBytes) name = name.substr(0, kFallbackMaxNameBytes);
-  std::string key;
-  key.reserve(name.size());
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') {
-      key += static_cast<char>(c - 'A' + 'a');
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      key += c;
-    }
-  }
-  return key;
-}
-
-/// The first of `words` that `key` contains (or starts with, for a word written "^word"), or
-/// an empty view.
-constexpr std::string_view FallbackFirstFound(std::string_view key,
-                                              const std::array<std::string_view, 6>& words) {
-  for (std::string_view word : words) {
-    if (word.empty()) continue;
-    const bool found = word[0] == '^' ? key.starts_with(word.substr(1))
-                                      : key.find(word) != std::string_view::npos;
-    if (found) return word;
-  }
-  return {};
-}
-
-/// The severity a rule author's `severity` label names, ASCII case-insensitive: critical
-/// (also page, high, error, emergency), warning (warn, medium), info (informational, low,
-/// notice) or noise (none). False for anything else.
-inline bool FallbackSeverityHint(std::string_view label, Severity& severity) {
-  struct Name {
-    std::string_view text;
-    Severity severity;
-  };
-  static constexpr Name kNames[] = {
-      {"critical", Severity::kCritical}, {"page", Severity::kCritical},
-      {"high", Severity::kCritical},     {"error", Severity::kCritical},
-      {"emergency", Severity::kCritical}, {"warning", Severity::kWarning},
-      {"warn", Severity::kWarning},      {"medium", Severity::kWarning},
-      {"info", Severity::kInfo},         {"informational", Severity::kInfo},
-      {"low", Severity::kInfo},          {"notice", Severity::kInfo},
-      {"noise", Severity::kNoise},       {"none", Severity::kNoise},
-  };
-  for (const Name& name : kNames) {
-    if (label.size() != name.text.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < label.size() && same; ++i) {
-      char c = label[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      same = c == name.text[i];
-    }
-    if (same) {
-      severity = name.severity;
-      return true;
-    }
-  }
-  return false;
-}
-
-/// The value of `key` in `values`, or an empty view.
-inline std::string_view FallbackValue(const std::map<std::string, std::string>& values,
-                                      std::string_view key) {
-  const auto it = values.find(std::string(key));
-  return it == values.end() ? std::string_view() : std::string_view(it->second);
-}
-
-/// `text` with each `{label}` placeholder replaced by the alert's label, clipped, or by a
-/// generic phrase when the alert has no such label.
-inline std::string FallbackFill(std::string_view text, const Alert& alert) {
-  struct Placeholder {
-    std::string_view name;
-    std::string_view otherwise;
-  };
-  static constexpr Placeholder kPlaceholders[] = {
-      {"instance", "the affected host"}, {"namespace", "<namespace>"},
-      {"job", "the job"},                {"pod", "<pod>"},
-      {"container", "<container>"},      {"mountpoint", "<mountpoint>"},
-  };
-  std::string out;
-  while (!text.empty()) {
-    const std::size_t open = text.find('{');
-    out.append(text.substr(0, open));
-    if (open == std::string_view::npos) break;
-    text.remove_prefix(open);
-    const std::size_t close = text.find('}');
-    const std::string_view name =
-        close == std::string_view::npos ? std::string_view() : text.substr(1, close - 1);
-    const Placeholder* found = nullptr;
-    for (const Placeholder& p : kPlaceholders) {
-      if (p.name == name) found = &p;
-    }
-    if (found == nullptr) {
-      // Not a placeholder (PromQL braces such as up{...} or {category}): kept as written.
-      out += '{';
-      text.remove_prefix(1);
-      continue;
-    }
-    const std::string_view value = FallbackValue(alert.labels, found->name);
-    out += value.empty() ? std::string(found->otherwise) : FallbackClip(value);
-    text.remove_prefix(close + 1);
-  }
-  return out;
-}
-
-}  // namespace detail
 
 /// Classifies an alert without an LLM, from a fixed table of rules on the alert's name
 /// (`detail::kFallbackRules`: node or target down, disk full or filling, OOM kills, crash loops
@@ -284,8 +24,9 @@ inline std::string FallbackFill(std::string_view text, const Alert& alert) {
 /// the rule) and up to four suggestions (the rule's, plus the `runbook_url` annotation when
 /// present); confidence at most 0.6 (0.2 when no rule matches: warning, category "general");
 /// `source` "fallback", `attempts` 0, `fallback_reason` empty (the client sets it). Every
-/// label or annotation value quoted is clipped to 200 bytes of valid UTF-8, so the summary
-/// stays under 1 KiB whatever the alert holds.
+/// label or annotation value quoted is clipped to 200 bytes of valid UTF-8 (then "..."; control
+/// bytes shown as '?', as detail::Clip does), so the summary stays under 1 KiB whatever the
+/// alert holds.
 ///
 /// Thread-safe: stateless; Classify() may be called concurrently. Deterministic: the same alert
 /// always gets the same answer.
@@ -295,10 +36,33 @@ class RuleBasedClassifier {
   Classification Classify(const Alert& alert) const {
     std::string_view name = detail::FallbackValue(alert.labels, "alertname");
     if (name.empty()) name = alert.alert_name;
-    const std::string key = detail::FallbackNameKey(name);
+    const Match match = FindRule(detail::FallbackNameKey(name));
+    const std::string shown_name = name.empty() ? std::string("(unnamed)") : Clip(name);
 
-    const FallbackRule* rule = &detail::kDefaultFallbackRule;
-    std::string_view keyword;
+    Classification out;
+    out.category = std::string(match.rule->category);
+    out.confidence = match.rule->confidence;
+    out.source = "fallback";
+    out.attempts = 0;
+    out.reasoning = Reasoning(match, shown_name);
+    out.severity = JudgeSeverity(alert, *match.rule, out.reasoning);
+    out.reasoning += ". The LLM was not consulted.";
+    out.summary = Summary(alert, *match.rule, shown_name);
+    out.suggestions = Suggestions(alert, *match.rule, shown_name);
+    return out;
+  }
+
+ private:
+  struct Match {
+    const FallbackRule* rule;
+    std::string_view keyword;  // empty for the default rule
+  };
+
+  static std::string Clip(std::string_view value) {
+    return detail::Clip(value, detail::kFallbackMaxValueBytes);
+  }
+
+  static Match FindRule(std::string_view key) {
     for (const FallbackRule& candidate : detail::kFallbackRules) {
       const std::string_view found = detail::FallbackFirstFound(key, candidate.keywords);
       if (found.empty()) continue;
@@ -306,75 +70,69 @@ class RuleBasedClassifier {
           detail::FallbackFirstFound(key, candidate.qualifiers).empty()) {
         continue;
       }
-      rule = &candidate;
-      keyword = found;
-      break;
+      return Match{&candidate, found};
     }
+    return Match{&detail::kDefaultFallbackRule, {}};
+  }
 
-    Classification out;
-    out.category = std::string(rule->category);
-    out.confidence = rule->confidence;
-    out.source = "fallback";
-    out.attempts = 0;
+  static std::string Reasoning(const Match& match, const std::string& shown_name) {
+    std::string why = "Rule-based fallback, rule " + std::string(match.rule->name) + ": ";
+    if (match.keyword.empty()) return why + "no rule matches the alert name '" + shown_name + "'";
+    const bool prefix = match.keyword[0] == '^';
+    return why + "the alert name '" + shown_name + (prefix ? "' starts with '" : "' contains '") +
+           std::string(match.keyword.substr(prefix ? 1 : 0)) + "'";
+  }
 
-    const std::string shown_name =
-        name.empty() ? std::string("(unnamed)") : detail::FallbackClip(name);
-    std::string& why = out.reasoning;
-    why = "Rule-based fallback, rule " + std::string(rule->name) + ": ";
-    if (rule == &detail::kDefaultFallbackRule) {
-      why += "no rule matches the alert name '" + shown_name + "'";
-    } else {
-      const bool prefix = keyword[0] == '^';
-      why += "the alert name '" + shown_name + (prefix ? "' starts with '" : "' contains '") +
-             std::string(keyword.substr(prefix ? 1 : 0)) + "'";
-    }
-
+  // The severity from the status, else the author's label, else the rule; says why in `why`.
+  static Severity JudgeSeverity(const Alert& alert, const FallbackRule& rule, std::string& why) {
     const std::string_view label = detail::FallbackValue(alert.labels, "severity");
     Severity hinted = Severity::kWarning;
-    const bool has_hint = !label.empty() && detail::FallbackSeverityHint(label, hinted);
     if (alert.status == AlertStatus::kResolved) {
-      out.severity = Severity::kInfo;
       why += "; severity info because the alert is resolved";
-    } else if (has_hint) {
-      out.severity = hinted;
-      why += "; severity " + std::string(ToString(hinted)) + " from the label severity='" +
-             detail::FallbackClip(label) + "'";
-    } else {
-      out.severity = rule->severity;
-      why += "; severity " + std::string(ToString(rule->severity)) + " from the rule";
-      if (!label.empty()) {
-        why += " (label severity='" + detail::FallbackClip(label) + "' not recognised)";
-      }
+      return Severity::kInfo;
     }
-    why += ". The LLM was not consulted.";
+    if (!label.empty() && detail::FallbackSeverityHint(label, hinted)) {
+      why += "; severity " + std::string(ToString(hinted)) + " from the label severity='" +
+             Clip(label) + "'";
+      return hinted;
+    }
+    why += "; severity " + std::string(ToString(rule.severity)) + " from the rule";
+    if (!label.empty()) why += " (label severity='" + Clip(label) + "' not recognised)";
+    return rule.severity;
+  }
 
-    std::string& summary = out.summary;
-    if (alert.status == AlertStatus::kResolved) summary = "Resolved: ";
-    summary += std::string(rule->what) + ": " + shown_name;
+  static std::string Summary(const Alert& alert, const FallbackRule& rule,
+                             const std::string& shown_name) {
+    std::string summary = alert.status == AlertStatus::kResolved ? "Resolved: " : "";
+    summary += std::string(rule.what) + ": " + shown_name;
     if (const std::string_view v = detail::FallbackValue(alert.labels, "instance"); !v.empty()) {
-      summary += " on " + detail::FallbackClip(v);
+      summary += " on " + Clip(v);
     }
     if (const std::string_view v = detail::FallbackValue(alert.labels, "namespace"); !v.empty()) {
-      summary += " in " + detail::FallbackClip(v);
+      summary += " in " + Clip(v);
     }
     if (const std::string_view v = detail::FallbackValue(alert.annotations, "summary");
         !v.empty()) {
-      summary += " (" + detail::FallbackClip(v) + ")";
+      summary += " (" + Clip(v) + ")";
     }
+    return summary;
+  }
 
+  static std::vector<std::string> Suggestions(const Alert& alert, const FallbackRule& rule,
+                                              const std::string& shown_name) {
+    std::vector<std::string> out;
     if (alert.status == AlertStatus::kResolved) {
-      out.suggestions.push_back("No action needed now: confirm " + shown_name +
-                                " stays resolved");
-      out.suggestions.push_back("If it fired without a known cause, review it: " +
-                                detail::FallbackFill(rule->suggestions[0], alert));
+      out.push_back("No action needed now: confirm " + shown_name + " stays resolved");
+      out.push_back("If it fired without a known cause, review it: " +
+                    detail::FallbackFill(rule.suggestions[0], alert));
     } else {
-      for (std::string_view text : rule->suggestions) {
-        if (!text.empty()) out.suggestions.push_back(detail::FallbackFill(text, alert));
+      for (std::string_view text : rule.suggestions) {
+        if (!text.empty()) out.push_back(detail::FallbackFill(text, alert));
       }
     }
     if (const std::string_view v = detail::FallbackValue(alert.annotations, "runbook_url");
         !v.empty()) {
-      out.suggestions.push_back("Follow the runbook: " + detail::FallbackClip(v));
+      out.push_back("Follow the runbook: " + Clip(v));
     }
     return out;
   }

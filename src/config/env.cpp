@@ -24,43 +24,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-constexpr std::size_t kMaxQuotedBytes = 64;
-
 using detail::IsDigit;
-
-// 'text' for an error message: at most the first kMaxQuotedBytes bytes (never cutting a UTF-8
-// character, marked with "..." when cut), with control characters, invalid UTF-8, quotes and
-// backslashes escaped so that a value cannot forge the rest of the message or a log line.
-std::string Quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 1;
-    if (c >= 0x80) {
-      length = internal::Utf8SequenceLength(text.substr(i));
-      if (length == 0) length = 1;
-    }
-    if (i + length > kMaxQuotedBytes) break;
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else if (c >= 0x80 && length > 1) {
-      out.append(text.substr(i, length));
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-    i += length;
-  }
-  out += '\'';
-  if (i < text.size()) out += "...";
-  return out;
-}
+using internal::Quote;
 
 // A Go duration ("1h2m3.5s"): accepts the inputs Go's time.ParseDuration accepts and yields
 // the same nanoseconds, checked against Go's own test tables in env_test.cpp. Whole parts are

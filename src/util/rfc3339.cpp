@@ -7,10 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "util/text.hpp"
+
 namespace alertllm::internal {
 namespace {
 
-constexpr std::size_t kMaxQuotedBytes = 64;
 constexpr std::int64_t kSecondsPerDay = 86400;
 constexpr std::int64_t kNanosPerSecond = 1000000000;
 
@@ -73,25 +74,6 @@ constexpr int DaysInMonth(int year, int month) noexcept {
   constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month == 2 && IsLeapYear(year)) return 29;
   return kDays[month - 1];
-}
-
-// At most the first 64 bytes, cut on a UTF-8 character boundary so that a message built from
-// valid UTF-8 stays valid; control bytes become '?' so that a message cannot forge log lines.
-std::string Quote(std::string_view text) {
-  std::size_t length = text.size() < kMaxQuotedBytes ? text.size() : kMaxQuotedBytes;
-  if (length < text.size()) {
-    while (length > 0 && (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80) --length;
-  }
-  std::string out;
-  out.reserve(length + 5);
-  out += '\'';
-  for (char c : text.substr(0, length)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7f ? '?' : c;
-  }
-  if (length < text.size()) out += "...";
-  out += '\'';
-  return out;
 }
 
 Error NotRfc3339(std::string_view text, std::string_view reason) {

@@ -5,36 +5,6 @@
 
 namespace alertllm::internal {
 
-std::string Clip(std::string_view text, std::size_t max_bytes) {
-  std::string out;
-  out.reserve(std::min(text.size(), max_bytes) + 3);
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t length = Utf8SequenceLength(text.substr(i));
-    const std::size_t width = length == 0 ? 1 : length;
-    if (i + width > max_bytes) break;
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (length == 0 || byte < 0x20 || byte == 0x7f) {
-      out += '?';
-    } else {
-      out.append(text.substr(i, width));
-    }
-    i += width;
-  }
-  if (i < text.size()) out += "...";
-  return out;
-}
-
-std::string_view Trim(std::string_view text) noexcept {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
-
-std::string Quote(std::string_view text) { return "'" + Clip(text) + "'"; }
-
 std::string ShortJsonReason(std::string_view what) {
   if (const auto bracket = what.find("] "); bracket != std::string_view::npos) {
     what.remove_prefix(bracket + 2);

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "alertllm/detail/quote.hpp"
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/detail/utf8.hpp"
 
 namespace alertllm::internal {
@@ -13,16 +15,14 @@ namespace alertllm::internal {
 /// The project's one UTF-8 check, shared with the header-only parts.
 using alertllm::detail::Utf8SequenceLength;
 
-/// At most `max_bytes` of untrusted text for an error message: cut on a character boundary
-/// ("..." marks a cut), with control bytes and invalid UTF-8 replaced by '?', so that a message
-/// stays valid UTF-8 and cannot forge log lines.
-std::string Clip(std::string_view text, std::size_t max_bytes = 64);
+/// The one clip and quote helpers (alertllm/detail/quote.hpp), under the names src/ calls.
+using alertllm::detail::Clip;
+using alertllm::detail::Quote;
 
-/// `text` without leading and trailing spaces, tabs, CRs and LFs.
-std::string_view Trim(std::string_view text) noexcept;
-
-/// `'` + Clip(text) + `'`.
-std::string Quote(std::string_view text);
+/// `text` without leading and trailing spaces, tabs, CRs and LFs (detail::TrimSpace).
+constexpr std::string_view Trim(std::string_view text) noexcept {
+  return alertllm::detail::TrimSpace(text);
+}
 
 /// The reason in an nlohmann exception's what() ("[json.exception.parse_error.101] parse error
 /// at line 1, column 9: syntax error …; last read: '<raw input>'"), without the prefix and the
