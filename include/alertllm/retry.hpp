@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "alertllm/config.hpp"
+#include "alertllm/detail/retry_after.hpp"
 #include "alertllm/detail/strings.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/result.hpp"
@@ -169,136 +170,7 @@ inline std::chrono::milliseconds BackoffDelay(int retry, const Config& config,
 /// The longest server hint ServerRetryHint() returns: 2^31 seconds (68 years), the value
 /// RFC 9111 §1.2.2 prescribes for a delta-seconds too large to represent. Larger hints
 /// saturate to it, so `now + hint` cannot overflow a nanosecond time_point.
-inline constexpr std::chrono::milliseconds kMaxServerRetryHint =
-    std::chrono::seconds(std::int64_t{1} << 31);
-
-namespace detail {
-
-// `limit` if the digits' value exceeds it.
-constexpr std::int64_t SaturatedDigits(std::string_view digits, std::int64_t limit) noexcept {
-  std::int64_t value = 0;
-  for (char c : digits) {
-    value = value * 10 + (c - '0');
-    if (value > limit) return limit;
-  }
-  return value;
-}
-
-// `retry-after-ms` (the OpenAI API's): a non-negative decimal number of milliseconds,
-// "1500" or "12.5"; a fraction rounds up, since the hint is a minimum.
-constexpr std::optional<std::chrono::milliseconds> ParseRetryAfterMs(std::string_view s) noexcept {
-  s = TrimOws(s);
-  const std::size_t dot = s.find('.');
-  const std::string_view whole = s.substr(0, dot);
-  const std::string_view fraction =
-      dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-  if (!AllDigits(whole)) return std::nullopt;
-  if (dot != std::string_view::npos && !AllDigits(fraction)) return std::nullopt;
-  const std::int64_t limit = kMaxServerRetryHint.count();
-  std::int64_t ms = SaturatedDigits(whole, limit);
-  bool round_up = false;
-  for (char c : fraction) round_up = round_up || c != '0';
-  if (round_up && ms < limit) ++ms;
-  return std::chrono::milliseconds(ms);
-}
-
-// "Sun" … "Sat" (or the full names if `full`), case-sensitive as RFC 9110 §5.6.7 requires.
-constexpr bool IsDayName(std::string_view s, bool full) noexcept {
-  constexpr std::string_view kShort[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  constexpr std::string_view kLong[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                        "Friday", "Saturday", "Sunday"};
-  for (int i = 0; i < 7; ++i) {
-    if (s == (full ? kLong[i] : kShort[i])) return true;
-  }
-  return false;
-}
-
-// 1..12 for "Jan".."Dec" (case-sensitive), 0 otherwise.
-constexpr unsigned MonthNumber(std::string_view s) noexcept {
-  constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (unsigned i = 0; i < 12; ++i) {
-    if (s == kMonths[i]) return i + 1;
-  }
-  return 0;
-}
-
-// Exactly `width` digits at s[pos…], else -1.
-constexpr int FixedDigits(std::string_view s, std::size_t pos, std::size_t width) noexcept {
-  if (pos + width > s.size()) return -1;
-  int value = 0;
-  for (std::size_t i = pos; i < pos + width; ++i) {
-    if (!IsDigit(s[i])) return -1;
-    value = value * 10 + (s[i] - '0');
-  }
-  return value;
-}
-
-// "HH:MM:SS" at s[pos…] as seconds of the day (a leap second, :60, is accepted), else -1.
-constexpr int TimeOfDay(std::string_view s, std::size_t pos) noexcept {
-  if (pos + 8 > s.size() || s[pos + 2] != ':' || s[pos + 5] != ':') return -1;
-  const int h = FixedDigits(s, pos, 2);
-  const int m = FixedDigits(s, pos + 3, 2);
-  const int sec = FixedDigits(s, pos + 6, 2);
-  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60) return -1;
-  return h * 3600 + m * 60 + sec;
-}
-
-// Milliseconds since the Unix epoch of a valid UTC date and time, or nullopt.
-inline std::optional<std::int64_t> UtcMillis(int year, unsigned month, int day,
-                                             int seconds_of_day) noexcept {
-  if (day < 1 || seconds_of_day < 0) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
-                                        std::chrono::day(static_cast<unsigned>(day))};
-  if (!ymd.ok()) return std::nullopt;
-  const std::int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
-  return (days * 86400 + seconds_of_day) * 1000;
-}
-
-// An HTTP-date (RFC 9110 §5.6.7) as milliseconds since the Unix epoch: IMF-fixdate
-// "Sun, 06 Nov 1994 08:49:37 GMT", or the obsolete rfc850-date "Sunday, 06-Nov-94 08:49:37 GMT"
-// and asctime-date "Sun Nov  6 08:49:37 1994". The day name must be a valid one but is not
-// checked against the date (a server that gets the weekday wrong still means that day).
-// `now_year` resolves rfc850's two-digit year: the latest such year not more than 50 years
-// after now, as RFC 9110 requires.
-inline std::optional<std::int64_t> ParseHttpDate(std::string_view s, int now_year) noexcept {
-  if (s.size() == 29 && s[3] == ',') {  // IMF-fixdate
-    if (!IsDayName(s.substr(0, 3), false) || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-        s[16] != ' ' || s[25] != ' ' || s.substr(26) != "GMT") {
-      return std::nullopt;
-    }
-    const int year = FixedDigits(s, 12, 4);
-    if (year < 0) return std::nullopt;
-    return UtcMillis(year, MonthNumber(s.substr(8, 3)), FixedDigits(s, 5, 2), TimeOfDay(s, 17));
-  }
-  if (s.size() == 24 && s[3] == ' ') {  // asctime-date
-    if (!IsDayName(s.substr(0, 3), false) || s[7] != ' ' || s[10] != ' ' || s[19] != ' ') {
-      return std::nullopt;
-    }
-    // The day is two digits or a space and one digit.
-    const int day = s[8] == ' ' ? FixedDigits(s, 9, 1) : FixedDigits(s, 8, 2);
-    const int year = FixedDigits(s, 20, 4);
-    if (year < 0) return std::nullopt;
-    return UtcMillis(year, MonthNumber(s.substr(4, 3)), day, TimeOfDay(s, 11));
-  }
-  const std::size_t comma = s.find(',');  // rfc850-date: "<Dayname>, DD-Mon-YY HH:MM:SS GMT"
-  if (comma == std::string_view::npos || !IsDayName(s.substr(0, comma), true)) {
-    return std::nullopt;
-  }
-  const std::string_view rest = s.substr(comma + 1);
-  if (rest.size() != 23 || rest[0] != ' ' || rest[3] != '-' || rest[7] != '-' || rest[10] != ' ' ||
-      rest[19] != ' ' || rest.substr(20) != "GMT") {
-    return std::nullopt;
-  }
-  const int yy = FixedDigits(rest, 8, 2);
-  if (yy < 0) return std::nullopt;
-  int year = now_year - now_year % 100 + yy;
-  if (year > now_year + 50) year -= 100;
-  return UtcMillis(year, MonthNumber(rest.substr(4, 3)), FixedDigits(rest, 1, 2),
-                   TimeOfDay(rest, 11));
-}
-
-}  // namespace detail
+inline constexpr std::chrono::milliseconds kMaxServerRetryHint = detail::kMaxRetryHint;
 
 /// The server's minimum wait before the next attempt, from `response`, or nullopt if it gave
 /// none that parses:
@@ -320,18 +192,7 @@ inline std::optional<std::chrono::milliseconds> ServerRetryHint(
   }
   const std::string* header = response.Header("retry-after");
   if (header == nullptr) return std::nullopt;
-  const std::string_view value = detail::TrimOws(*header);
-  if (detail::AllDigits(value)) {
-    return std::chrono::seconds(detail::SaturatedDigits(value, kMaxServerRetryHint.count() / 1000));
-  }
-  const auto now_ms = std::chrono::floor<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const auto now_days = std::chrono::floor<std::chrono::days>(now);
-  const int now_year = static_cast<int>(std::chrono::year_month_day(now_days).year());
-  const std::optional<std::int64_t> date_ms = detail::ParseHttpDate(value, now_year);
-  if (!date_ms) return std::nullopt;
-  // now_ms is rounded down, so the wait is rounded up: the hint is a minimum.
-  const std::int64_t wait = *date_ms - now_ms;
-  return std::chrono::milliseconds(std::clamp<std::int64_t>(wait, 0, kMaxServerRetryHint.count()));
+  return detail::ParseRetryAfter(*header, now);
 }
 
 /// Why NextRetry() said no.
