@@ -7,6 +7,7 @@
 //
 // `alertllm-classify --help` describes the flags, inputs, output fields and exit codes.
 #include <alertllm/client.hpp>
+#include <alertllm/errors.hpp>
 #include <alertllm/env.hpp>
 #include <alertllm/metrics.hpp>
 #include <alertllm/version.hpp>
@@ -68,113 +69,137 @@ std::optional<std::string> ReadInput(const std::string& name) {
   return std::move(text).str();
 }
 
-void Write(std::FILE* stream, const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stream);
+// Every input read and parsed before the first request: bad input classifies nothing. The
+// error is the message to print.
+alertllm::Result<std::vector<alertllm::Alert>> ReadAlerts(std::vector<std::string> names) {
+  if (names.empty()) names.emplace_back("-");
+  std::vector<alertllm::Alert> alerts;
+  for (const std::string& name : names) {
+    const std::optional<std::string> text = ReadInput(name);
+    if (!text) {
+      return alertllm::Error{alertllm::ErrorCode::kInvalidRequest,
+                             (name == "-" ? std::string("<stdin>") : name) +
+                                 ": cannot read: " + std::strerror(errno)};
+    }
+    alertllm::Result<std::vector<alertllm::Alert>> more = cli::ParseInput(name, *text);
+    if (!more) return more.error();
+    std::move(more->begin(), more->end(), std::back_inserter(alerts));
+  }
+  return alerts;
+}
+
+// Writes the results as they come, in input order, and the progress bar on stderr.
+class Printer {
+ public:
+  Printer(std::optional<cli::OutputFormat> format, const std::vector<alertllm::Alert>& alerts)
+      : alerts_(alerts) {
+    const bool stdout_tty = isatty(STDOUT_FILENO) == 1;
+    format_ = format.value_or(stdout_tty ? cli::OutputFormat::kTable : cli::OutputFormat::kJsonl);
+    progress_ = isatty(STDERR_FILENO) == 1 && alerts.size() > 20;
+    layout_ = cli::LayoutTable(alerts, stdout_tty ? TerminalColumns(STDOUT_FILENO) : std::nullopt);
+    progress_width_ = TerminalColumns(STDERR_FILENO).value_or(80);
+  }
+
+  // Classifies every alert; true if any failed.
+  bool Run(alertllm::LlmClient& client, int concurrency) {
+    if (format_ == cli::OutputFormat::kTable) Line(stdout, cli::FormatTableHeader(layout_));
+    bool any_failed = false;
+    cli::ClassifyInOrder(
+        client, alerts_, concurrency,
+        [&](std::size_t index, const alertllm::Result<alertllm::Classification>& result) {
+          any_failed = any_failed || !result.has_value();
+          ClearProgress();
+          const alertllm::Alert& alert = alerts_[index];
+          Line(stdout, format_ == cli::OutputFormat::kTable
+                           ? cli::FormatTableRow(layout_, alert, result)
+                           : cli::FormatJsonLine(alert, result));
+        },
+        [this](std::size_t done, std::size_t total) { Progress(done, total); });
+    ClearProgress();
+    return any_failed;
+  }
+
+ private:
+  static void Line(std::FILE* stream, const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+  }
+
+  void Progress(std::size_t done, std::size_t total) {
+    if (!progress_) return;
+    if (done == total) return ClearProgress();
+    const std::string bar = "\r" + cli::FormatProgress(done, total, progress_width_) + "\033[K";
+    std::fwrite(bar.data(), 1, bar.size(), stderr);
+    std::fflush(stderr);
+    progress_shown_ = true;
+  }
+
+  void ClearProgress() {
+    if (!progress_shown_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    progress_shown_ = false;
+  }
+
+  const std::vector<alertllm::Alert>& alerts_;
+  cli::OutputFormat format_ = cli::OutputFormat::kJsonl;
+  cli::TableLayout layout_;
+  bool progress_ = false;
+  bool progress_shown_ = false;
+  std::size_t progress_width_ = 80;
+};
+
+// What --stats and --metrics-out ask for, at exit. False if the metrics file failed.
+bool Report(const alertllm::HttpLlmClient& client, const cli::Options& options,
+            std::ofstream& metrics_file) {
+  if (options.stats) {
+    const std::string stats = cli::FormatStatsJson(client.GetCircuitBreakerStats(),
+                                                   std::chrono::steady_clock::now());
+    std::fprintf(stderr, "%s\n", stats.c_str());
+  }
+  if (!metrics_file.is_open()) return true;
+  metrics_file << alertllm::SerializeMetrics({client.GetCollectable()});
+  metrics_file.close();
+  if (metrics_file) return true;
+  std::fprintf(stderr, "alertllm-classify: %s: write failed\n", options.metrics_out.c_str());
+  return false;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
-  alertllm::Result<cli::Options> parsed = cli::ParseArgs(args);
-  if (!parsed) return UsageError(parsed.error().message);
-  cli::Options& options = *parsed;
-  if (options.help) {
+  alertllm::Result<cli::Options> options = cli::ParseArgs(args);
+  if (!options) return UsageError(options.error().message);
+  if (options->help) {
     std::fputs(cli::kUsage, stdout);
     return cli::kExitOk;
   }
-  if (options.version) {
+  if (options->version) {
     std::printf("alertllm-classify %s\n", ALERTLLM_VERSION);
     return cli::kExitOk;
   }
 
   alertllm::Result<alertllm::Config> env = alertllm::ConfigFromEnv();
   if (!env) return UsageError("invalid configuration: " + env.error().message);
-  alertllm::Result<alertllm::Config> config = cli::ApplyOptions(*env, options);
+  alertllm::Result<alertllm::Config> config = cli::ApplyOptions(*env, *options);
   if (!config) return UsageError("invalid configuration: " + config.error().message);
-
-  // Every input is read and parsed before the first request: bad input classifies nothing.
-  if (options.inputs.empty()) options.inputs.emplace_back("-");
-  std::vector<alertllm::Alert> alerts;
-  for (const std::string& name : options.inputs) {
-    const std::optional<std::string> text = ReadInput(name);
-    if (!text) {
-      return InputError((name == "-" ? std::string("<stdin>") : name) +
-                        ": cannot read: " + std::strerror(errno));
-    }
-    alertllm::Result<std::vector<alertllm::Alert>> more = cli::ParseInput(name, *text);
-    if (!more) return InputError(more.error().message);
-    std::move(more->begin(), more->end(), std::back_inserter(alerts));
-  }
+  const alertllm::Result<std::vector<alertllm::Alert>> alerts = ReadAlerts(options->inputs);
+  if (!alerts) return InputError(alerts.error().message);
 
   // Opened now so that an unwritable path is a usage error, not a surprise after the run.
   std::ofstream metrics_file;
-  if (!options.metrics_out.empty()) {
-    metrics_file.open(options.metrics_out, std::ios::binary | std::ios::trunc);
+  if (!options->metrics_out.empty()) {
+    metrics_file.open(options->metrics_out, std::ios::binary | std::ios::trunc);
     if (!metrics_file) {
-      return InputError(options.metrics_out + ": cannot write: " + std::strerror(errno));
+      return InputError(options->metrics_out + ": cannot write: " + std::strerror(errno));
     }
   }
-
-  const bool stdout_tty = isatty(STDOUT_FILENO) == 1;
-  const cli::OutputFormat format =
-      options.format.value_or(stdout_tty ? cli::OutputFormat::kTable : cli::OutputFormat::kJsonl);
-  const bool progress = isatty(STDERR_FILENO) == 1 && alerts.size() > 20;
-  const cli::TableLayout layout =
-      cli::LayoutTable(alerts, stdout_tty ? TerminalColumns(STDOUT_FILENO) : std::nullopt);
-  const std::size_t progress_width = TerminalColumns(STDERR_FILENO).value_or(80);
 
   alertllm::HttpLlmClient client(*config);
-
-  bool progress_shown = false;
-  const auto clear_progress = [&] {
-    if (!progress_shown) return;
-    std::fputs("\r\033[K", stderr);
-    std::fflush(stderr);
-    progress_shown = false;
-  };
-  if (format == cli::OutputFormat::kTable) {
-    Write(stdout, cli::FormatTableHeader(layout) + "\n");
-    std::fflush(stdout);
-  }
-  bool any_failed = false;
-  cli::ClassifyInOrder(
-      client, alerts, options.concurrency,
-      [&](std::size_t index, const alertllm::Result<alertllm::Classification>& result) {
-        any_failed = any_failed || !result.has_value();
-        clear_progress();
-        const alertllm::Alert& alert = alerts[index];
-        Write(stdout, (format == cli::OutputFormat::kTable
-                           ? cli::FormatTableRow(layout, alert, result)
-                           : cli::FormatJsonLine(alert, result)) +
-                          "\n");
-        std::fflush(stdout);
-      },
-      [&](std::size_t done, std::size_t total) {
-        if (!progress) return;
-        if (done == total) {
-          clear_progress();
-          return;
-        }
-        Write(stderr, "\r" + cli::FormatProgress(done, total, progress_width) + "\033[K");
-        std::fflush(stderr);
-        progress_shown = true;
-      });
-  clear_progress();
-
-  if (options.stats) {
-    Write(stderr, cli::FormatStatsJson(client.GetCircuitBreakerStats(),
-                                       std::chrono::steady_clock::now()) +
-                      "\n");
-  }
-  if (metrics_file.is_open()) {
-    metrics_file << alertllm::SerializeMetrics({client.GetCollectable()});
-    metrics_file.close();
-    if (!metrics_file) {
-      std::fprintf(stderr, "alertllm-classify: %s: write failed\n", options.metrics_out.c_str());
-      return cli::kExitUsage;
-    }
-  }
+  const bool any_failed = Printer(options->format, *alerts).Run(client, options->concurrency);
+  if (!Report(client, *options, metrics_file)) return cli::kExitUsage;
   return any_failed ? cli::kExitFailed : cli::kExitOk;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "alertllm-classify: %s\n", e.what());

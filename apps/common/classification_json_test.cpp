@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "classification_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace alertllm::apps {
+namespace {
+
+Alert SampleAlert() {
+  Alert alert;
+  alert.fingerprint = "6a2aef0e79b75718";
+  alert.alert_name = "HighCPUUsage";
+  alert.status = AlertStatus::kFiring;
+  return alert;
+}
+
+Classification SampleClassification() {
+  Classification c;
+  c.severity = Severity::kWarning;
+  c.category = "performance";
+  c.summary = "CPU hot";
+  c.confidence = 0.5;
+  c.source = "llm";
+  c.attempts = 1;
+  return c;
+}
+
+Error SampleError() {
+  Error error{ErrorCode::kServerError, "HTTP 503"};
+  error.attempts = 2;
+  return error;
+}
+
+TEST(ResultJsonLineTest, SuccessKeepsTheDocumentedKeyOrder) {
+  EXPECT_EQ(ResultJsonLine(SampleAlert(), SampleClassification()),
+            R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":true,)"
+            R"("source":"llm","severity":"warning","confidence":0.5,"category":"performance",)"
+            R"("summary":"CPU hot","attempts":1})");
+}
+
+TEST(ResultJsonLineTest, FailureHasNullsAndTheError) {
+  EXPECT_EQ(ResultJsonLine(SampleAlert(), SampleError()),
+            R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":false,)"
+            R"("source":null,"severity":null,"confidence":null,"category":null,"summary":null,)"
+            R"("attempts":2,"error":{"category":"server_error","message":"HTTP 503"}})");
+}
+
+TEST(ResultJsonLineTest, InvalidUtf8IsReplaced) {
+  Alert alert = SampleAlert();
+  alert.alert_name = "bad\xff";
+  EXPECT_NE(ResultJsonLine(alert, SampleError()).find("bad\xEF\xBF\xBD"), std::string::npos);
+}
+
+TEST(ClassificationsBodyTest, OneSortedObjectPerAlertWithItsStatus) {
+  Classification fallback = SampleClassification();
+  fallback.source = "fallback";
+  fallback.fallback_reason = "timeout: slow";
+  EXPECT_EQ(ClassificationsBody({SampleAlert(), SampleAlert()}, {fallback, SampleError()}),
+            R"({"classifications":[{"alertname":"HighCPUUsage","attempts":1,)"
+            R"("category":"performance","confidence":0.5,"fallback_reason":"timeout: slow",)"
+            R"("fingerprint":"6a2aef0e79b75718","ok":true,"severity":"warning",)"
+            R"("source":"fallback","status":"firing","summary":"CPU hot"},)"
+            R"({"alertname":"HighCPUUsage","attempts":2,"category":null,"confidence":null,)"
+            R"("error":{"category":"server_error","message":"HTTP 503"},)"
+            R"("fingerprint":"6a2aef0e79b75718","ok":false,"severity":null,"source":null,)"
+            R"("status":"firing","summary":null}]})");
+}
+
+TEST(ErrorBodyTest, IsOneErrorMember) {
+  EXPECT_EQ(ErrorBody("not found"), R"({"error":"not found"})");
+}
+
+}  // namespace
+}  // namespace alertllm::apps
