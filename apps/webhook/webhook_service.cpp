@@ -19,6 +19,7 @@
 #include <thread>
 #include <utility>
 
+#include "alertllm/detail/quote.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
 
@@ -147,7 +148,7 @@ struct WebhookService::Impl {
       throw std::invalid_argument("WebhookService: concurrency must be in 1..64, got " +
                                   std::to_string(options.concurrency));
     }
-    for (const char* code : {"200", "400", "404", "405", "413", "500"}) {
+    for (const char* code : {"200", "400", "404", "405", "413", "415", "500"}) {
       requests.Add({{"code", code}});
     }
     classified_ok = &classifications.Add({{"outcome", "ok"}});
@@ -158,7 +159,7 @@ struct WebhookService::Impl {
 
   std::pair<int, std::string> HandleAlerts(const std::string& body) {
     if (body.size() > options.max_body_bytes) {
-      return {413, ErrorBody("body exceeds " + std::to_string(options.max_body_bytes) + " bytes")};
+      return {413, ErrorBody(TooLargeMessage())};
     }
     Result<std::vector<Alert>> parsed = ParseAlertmanagerWebhook(body, options.max_body_bytes);
     if (!parsed) return {400, ErrorBody(parsed.error().message)};
@@ -250,6 +251,37 @@ struct WebhookService::Impl {
     }
   }
 
+  void ServeAlerts(const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& read) {
+    if (req.is_multipart_form_data()) {
+      res.status = 415;
+      res.set_content(ErrorBody("Content-Type " + detail::Quote(req.get_header_value("Content-Type")) +
+                                " is not supported: send the Alertmanager JSON body as it is"),
+                      kJsonType.data());
+      return;
+    }
+    std::string body;
+    bool too_large = false;
+    const bool whole = read([&](const char* data, std::size_t size) {
+      too_large = body.size() + size > options.max_body_bytes;
+      if (!too_large) body.append(data, size);
+      return !too_large;
+    });
+    if (!whole) {
+      res.status = too_large || res.status == 413 ? 413 : 400;
+      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : "could not read the body"),
+                      kJsonType.data());
+      return;
+    }
+    auto [status, answer] = HandleAlerts(body);
+    res.status = status;
+    res.set_content(answer, kJsonType.data());
+  }
+
+  std::string TooLargeMessage() const {
+    return "body exceeds " + std::to_string(options.max_body_bytes) + " bytes";
+  }
+
   static void MethodNotAllowed(httplib::Server& server, const std::string& path, const char* allow,
                                bool get_allowed) {
     auto handler = [allow](const httplib::Request&, httplib::Response& res) {
@@ -284,21 +316,15 @@ struct WebhookService::Impl {
                             : res.status == 404 ? "not found"
                             : res.status == 400 ? "bad request"
                                                 : "error";
-      if (res.status == 413) {
-        res.set_content(
-            ErrorBody("body exceeds " + std::to_string(options.max_body_bytes) + " bytes"),
-            kJsonType.data());
-      } else {
-        res.set_content(ErrorBody(message), kJsonType.data());
-      }
+      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : message),
+                      kJsonType.data());
     });
     if (serve_alerts) {
-      target.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-        Guarded(res, [&] {
-          auto [status, body] = HandleAlerts(req.body);
-          res.status = status;
-          res.set_content(body, kJsonType.data());
-        });
+      // A content-reader handler gets the body as raw bytes whatever the Content-Type, so
+      // cpp-httplib's form parser (and its 8 KiB form limit) never runs on a webhook body.
+      target.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& read) {
+        Guarded(res, [&] { ServeAlerts(req, res, read); });
       });
       MethodNotAllowed(target, "/alerts", "POST", false);
       target.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {

@@ -213,6 +213,53 @@ TEST_F(WebhookServiceTest, OversizedBodyIs413) {
   EXPECT_EQ(llm_.calls(), 0);
 }
 
+// What `curl --data-binary @file` sends: the body is read as raw bytes whatever the
+// Content-Type, so a form Content-Type above cpp-httplib's 8 KiB form limit is still classified.
+TEST_F(WebhookServiceTest, FormContentTypeAbove8KiBIsReadAsRawBytes) {
+  StartService();
+  std::string body = ReadFile(Payloads().front());
+  auto alerts = ParseAlertmanagerWebhook(body);
+  ASSERT_TRUE(alerts.has_value());
+  body.insert(body.find('{') + 1, "\"padding\": \"" + std::string(20 * 1024, 'x') + "\",");
+  ASSERT_GT(body.size(), 20u * 1024);
+  auto res = http_->Post("/alerts", body, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(Json::parse(res->body).at("classifications").size(), alerts->size());
+}
+
+TEST_F(WebhookServiceTest, MultipartIs415NamingTheContentType) {
+  StartService();
+  httplib::MultipartFormDataItems items = {{"file", "{}", "alerts.json", "application/json"}};
+  auto res = http_->Post("/alerts", items);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 415);
+  const std::string error = Json::parse(res->body).at("error").get<std::string>();
+  EXPECT_NE(error.find("multipart/form-data"), std::string::npos) << error;
+  EXPECT_EQ(llm_.calls(), 0);
+}
+
+TEST_F(WebhookServiceTest, OversizedBodyWithoutContentLengthIs413) {
+  StartService();
+  const std::string body(kDefaultMaxWebhookBytes + 1, ' ');
+  std::size_t sent = 0;
+  auto res = http_->Post(
+      "/alerts",
+      [&](std::size_t, httplib::DataSink& sink) {
+        const std::size_t n = std::min<std::size_t>(64 * 1024, body.size() - sent);
+        sink.write(body.data() + sent, n);
+        sent += n;
+        if (sent == body.size()) sink.done();
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  EXPECT_EQ(Json::parse(res->body).at("error").get<std::string>(),
+            "body exceeds " + std::to_string(kDefaultMaxWebhookBytes) + " bytes");
+  EXPECT_EQ(llm_.calls(), 0);
+}
+
 TEST_F(WebhookServiceTest, UnknownPathIs404AndWrongMethodIs405) {
   StartService();
   auto not_found = http_->Get("/nope");
