@@ -96,7 +96,7 @@ struct ClientDependencies {
   /// (measured in bench/client_bench.cpp). Several clients may share a registry only if
   /// their series differ, which they do not today: give each its own registry.
   /// The constructor throws std::invalid_argument if the registry already holds one of the
-  /// names with another type.
+  /// names with another type. Ignored (nothing added) when `config.enable_metrics` is false.
   std::shared_ptr<prometheus::Registry> registry;
 };
 
@@ -174,7 +174,8 @@ class HttpLlmClient final : public LlmClient {
   ///                                                the error they replaced
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
-  /// The collectable stays valid after the client is destroyed.
+  /// With `config.enable_metrics` false nothing is counted and the collectable exports no
+  /// family at all. The collectable stays valid after the client is destroyed.
   std::shared_ptr<prometheus::Collectable> GetCollectable() const;
 
  private:
