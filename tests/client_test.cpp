@@ -4,24 +4,24 @@
 #include "alertllm/client.hpp"
 
 #include <gmock/gmock.h>
-#include <nlohmann/json.hpp>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 #include <gtest/gtest.h>
 #include <prometheus/collectable.h>
+#include <prometheus/gauge.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
-#include <prometheus/metric_family.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <stop_token>
@@ -32,7 +32,9 @@
 
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
+#include "alertllm/testing/fake_transport.hpp"
 #include "alertllm/version.hpp"
+#include "support/fake_clock.hpp"
 
 namespace alertllm {
 namespace {
@@ -48,116 +50,9 @@ constexpr const char* kValidBody =
     R"({"classification":{"severity":3,"category":"infrastructure","summary":"CPU high",)"
     R"("confidence":0.9,"reasoning":"r","suggestions":["scale"]},"processing_time":"10ms"})";
 
-// Time stands still except when a test, the transport or a sleep moves it.
-class FakeClock final : public ClientClock {
- public:
-  SteadyTime SteadyNow() const override {
-    std::lock_guard lock(mutex_);
-    return steady_;
-  }
-  std::chrono::system_clock::time_point SystemNow() const override {
-    std::lock_guard lock(mutex_);
-    return system_;
-  }
-  bool SleepFor(nanoseconds duration, const std::stop_token& stop) override {
-    if (stop.stop_requested()) return false;
-    std::lock_guard lock(mutex_);
-    sleeps_.push_back(duration);
-    duration += oversleep_;
-    steady_ += duration;
-    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(duration);
-    return true;
-  }
-  // Every sleep lasts this much longer than asked, as a loaded machine's may.
-  void SetOversleep(nanoseconds extra) {
-    std::lock_guard lock(mutex_);
-    oversleep_ = extra;
-  }
-  void Advance(nanoseconds d) {
-    std::lock_guard lock(mutex_);
-    steady_ += d;
-    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-  }
-  std::vector<nanoseconds> Sleeps() const {
-    std::lock_guard lock(mutex_);
-    return sleeps_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  SteadyTime steady_ = SteadyTime(std::chrono::hours(1000));
-  // Thu, 01 Jan 2026 00:00:00 GMT.
-  std::chrono::system_clock::time_point system_ =
-      std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
-  std::vector<nanoseconds> sleeps_;
-  nanoseconds oversleep_{0};
-};
-
-// One scripted answer: the result, how long the attempt takes on the fake clock, and an action
-// run while the "request" is in flight.
-struct Step {
-  Result<HttpResponse> result;
-  nanoseconds takes = milliseconds(10);
-  std::function<void()> during;
-};
-
-struct SentRequest {
-  HttpRequest request;
-  SteadyTime at;
-};
-
-class FakeTransport final : public Transport {
- public:
-  explicit FakeTransport(std::shared_ptr<FakeClock> clock) : clock_(std::move(clock)) {}
-
-  void Push(Step step) {
-    std::lock_guard lock(mutex_);
-    steps_.push_back(std::move(step));
-  }
-  void Respond(int status, std::string body = {},
-               std::vector<std::pair<std::string, std::string>> headers = {},
-               nanoseconds takes = milliseconds(10)) {
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(body);
-    response.headers = std::move(headers);
-    Push(Step{std::move(response), takes, {}});
-  }
-  void Fail(Error error) { Push(Step{std::move(error), milliseconds(10), {}}); }
-  // What Send() answers once the script has run out (default: a kUnknown error).
-  void SetDefault(Step step) {
-    std::lock_guard lock(mutex_);
-    default_ = std::move(step);
-  }
-
-  Result<HttpResponse> Send(const HttpRequest& request, std::stop_token /*stop*/) override {
-    Step step{Error{ErrorCode::kUnknown, "fake transport: no scripted answer"}, {}, {}};
-    {
-      std::lock_guard lock(mutex_);
-      if (default_) step = *default_;
-      requests_.push_back(SentRequest{request, clock_->SteadyNow()});
-      if (!steps_.empty()) {
-        step = std::move(steps_.front());
-        steps_.pop_front();
-      }
-    }
-    if (step.during) step.during();
-    clock_->Advance(step.takes);
-    return std::move(step.result);
-  }
-
-  std::vector<SentRequest> Requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  std::shared_ptr<FakeClock> clock_;
-  mutable std::mutex mutex_;
-  std::deque<Step> steps_;
-  std::optional<Step> default_;
-  std::vector<SentRequest> requests_;
-};
+using FakeTransport = mocks::FakeTransport;
+using Step = FakeTransport::Step;
+using test::FakeClock;
 
 Config TestConfig() {
   Config config;
@@ -176,18 +71,65 @@ Alert TestAlert() {
   return alert;
 }
 
+Config FallbackConfig() {
+  Config config = TestConfig();
+  config.fallback = FallbackMode::kRules;
+  return config;
+}
+
+// A response with this status and nothing else.
+HttpResponse Status(int status) {
+  HttpResponse response;
+  response.status = status;
+  return response;
+}
+
+CallOptions StoppedBy(const std::stop_source& source) {
+  CallOptions options;
+  options.stop_token = source.get_token();
+  return options;
+}
+
+// A logger at debug level writing into `out`.
+std::shared_ptr<spdlog::logger> LoggerInto(std::ostringstream& out) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+  logger->set_level(spdlog::level::debug);
+  return logger;
+}
+
+// Test names of the parameterized suites: each case's `name`.
+template <typename Case>
+std::string CaseName(const ::testing::TestParamInfo<Case>& param_info) {
+  return param_info.param.name;
+}
+
+std::string OnOff(const ::testing::TestParamInfo<bool>& param_info) {
+  return param_info.param ? "On" : "Off";
+}
+
 class ClientTest : public ::testing::Test {
  protected:
-  std::unique_ptr<HttpLlmClient> MakeClient(Config config, double random = 0.0) {
+  // The fake transport and clock, and a fixed "random" number for the jitter.
+  ClientDependencies Deps(double random = 0.0) {
     ClientDependencies deps;
     deps.transport = transport_;
     deps.clock = clock_;
     deps.random = [random] { return random; };
-    return std::make_unique<HttpLlmClient>(std::move(config), std::move(deps));
+    return deps;
+  }
+
+  std::unique_ptr<HttpLlmClient> MakeClient(Config config, double random = 0.0) {
+    return std::make_unique<HttpLlmClient>(std::move(config), Deps(random));
+  }
+
+  ClientTest() {
+    test::Attach(*transport_, clock_);
+    transport_->SetLatency(milliseconds(10));
   }
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
-  std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>(clock_);
+  std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
 };
 
 TEST_F(ClientTest, FourServiceUnavailableSendExactlyFourRequests) {
@@ -258,26 +200,30 @@ TEST_F(ClientTest, RetryAfterAboveTheCapStopsAndIsReturned) {
   EXPECT_EQ(result.error().retry_after, std::optional<milliseconds>(seconds(120)));
 }
 
-TEST_F(ClientTest, HttpDateRetryAfterIsHonoured) {
+struct RetryAfterCase {
+  const char* name;
+  const char* header;
+  nanoseconds sleep;
+};
+
+class RetryAfterHeaderTest : public ClientTest,
+                             public ::testing::WithParamInterface<RetryAfterCase> {};
+
+TEST_P(RetryAfterHeaderTest, SleepsAsTheHeaderSays) {
   auto client = MakeClient(TestConfig());
-  // The fake wall clock reads 00:00:00.010 after the first attempt.
-  transport_->Respond(503, "", {{"Retry-After", "Thu, 01 Jan 2026 00:00:05 GMT"}});
+  transport_->Respond(503, "", {{"Retry-After", GetParam().header}});
   transport_->Respond(200, kValidBody);
   ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
-  const auto sleeps = clock_->Sleeps();
-  ASSERT_EQ(sleeps.size(), 1u);
-  EXPECT_EQ(sleeps[0], milliseconds(4990));
+  EXPECT_EQ(clock_->Sleeps(), std::vector<nanoseconds>{GetParam().sleep});
 }
 
-TEST_F(ClientTest, JunkRetryAfterFallsBackToBackoff) {
-  auto client = MakeClient(TestConfig());
-  transport_->Respond(503, "", {{"Retry-After", "soon"}});
-  transport_->Respond(200, kValidBody);
-  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
-  const auto sleeps = clock_->Sleeps();
-  ASSERT_EQ(sleeps.size(), 1u);
-  EXPECT_EQ(sleeps[0], seconds(1));
-}
+INSTANTIATE_TEST_SUITE_P(ClientTest, RetryAfterHeaderTest,
+                         ::testing::Values(
+                             // The fake wall clock reads 00:00:00.010 after the first attempt.
+                             RetryAfterCase{"HttpDateIsHonoured", "Thu, 01 Jan 2026 00:00:05 GMT",
+                                            milliseconds(4990)},
+                             RetryAfterCase{"JunkFallsBackToBackoff", "soon", seconds(1)}),
+                         CaseName<RetryAfterCase>);
 
 TEST_F(ClientTest, DeadlineBoundsAttemptsAndSleeps) {
   Config config = TestConfig();
@@ -350,9 +296,7 @@ TEST_F(ClientTest, BreakerOpenedMidLoopStopsFurtherRequests) {
   config.circuit_breaker.max_failures = 1;
   auto client = MakeClient(config);
   // While the first attempt is in flight another call fails and opens the breaker.
-  HttpResponse busy;
-  busy.status = 503;
-  transport_->Push(Step{busy, milliseconds(10), [&] {
+  transport_->Push(Step{Status(503), milliseconds(10), [&] {
                           const auto other = client->ClassifyAlert(TestAlert());
                           EXPECT_EQ(other.error().attempts, 1);
                         }});
@@ -372,9 +316,7 @@ TEST_F(ClientTest, CancellationInFlightIsCancelledAndLeavesTheBreakerUnchanged) 
   std::stop_source source;
   transport_->Push(Step{Error{ErrorCode::kCancelled, "cancelled"}, milliseconds(10),
                         [&] { source.request_stop(); }});
-  CallOptions options;
-  options.stop_token = source.get_token();
-  const auto result = client->ClassifyAlert(TestAlert(), options);
+  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
   const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
@@ -385,13 +327,9 @@ TEST_F(ClientTest, CancellationInFlightIsCancelledAndLeavesTheBreakerUnchanged) 
 TEST_F(ClientTest, CancellationDuringBackoffEndsTheCallWithoutAnotherRequest) {
   auto client = MakeClient(TestConfig());
   std::stop_source source;
-  HttpResponse busy;
-  busy.status = 503;
-  transport_->Push(Step{busy, milliseconds(10), [&] { source.request_stop(); }});
+  transport_->Push(Step{Status(503), milliseconds(10), [&] { source.request_stop(); }});
   transport_->Respond(200, kValidBody);
-  CallOptions options;
-  options.stop_token = source.get_token();
-  const auto result = client->ClassifyAlert(TestAlert(), options);
+  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
   EXPECT_EQ(result.error().attempts, 1);
@@ -403,9 +341,8 @@ TEST_F(ClientTest, CancelledBeforeTheCallSendsNothing) {
   auto client = MakeClient(TestConfig());
   std::stop_source source;
   source.request_stop();
-  CallOptions options;
-  options.stop_token = source.get_token();
-  EXPECT_EQ(client->ClassifyAlert(TestAlert(), options).error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(client->ClassifyAlert(TestAlert(), StoppedBy(source)).error().code,
+            ErrorCode::kCancelled);
   EXPECT_TRUE(transport_->Requests().empty());
 }
 
@@ -432,9 +369,10 @@ TEST_F(ClientTest, RequestCarriesUrlAndHeaders) {
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "http://llm.test:8080/classify");
   using Header = std::pair<std::string, std::string>;
-  EXPECT_THAT(request.headers, ::testing::Contains(Header{"Authorization", "Bearer sk-secret-key-123"}));
   EXPECT_THAT(request.headers,
-              ::testing::Contains(Header{"User-Agent", std::string("alertllm/") + ALERTLLM_VERSION}));
+              ::testing::Contains(Header{"Authorization", "Bearer sk-secret-key-123"}));
+  EXPECT_THAT(request.headers, ::testing::Contains(Header{
+                                   "User-Agent", std::string("alertllm/") + ALERTLLM_VERSION}));
   EXPECT_THAT(request.headers, ::testing::Contains(Header{"Content-Type", "application/json"}));
   EXPECT_THAT(request.headers, ::testing::Contains(Header{"Accept", "application/json"}));
   EXPECT_THAT(request.headers, ::testing::Contains(Header{"X-Team", "sre"}));
@@ -492,30 +430,37 @@ TEST_F(ClientTest, SlownessIsJudgedOnTheAttemptNotOnSleeps) {
   EXPECT_EQ(stats.slow_call_rate, 0.5);
 }
 
-TEST_F(ClientTest, PerAttemptModeRecordsEveryAttempt) {
+struct RecordModeCase {
+  const char* name;
+  RecordMode mode;
+  std::uint64_t total_calls;
+  std::uint64_t failures;
+};
+
+class RecordModeTest : public ClientTest, public ::testing::WithParamInterface<RecordModeCase> {};
+
+// Two failed attempts, then a success: per call the breaker sees one success, per attempt all
+// three outcomes.
+TEST_P(RecordModeTest, BreakerSeesTheOutcomesOfItsMode) {
   Config config = TestConfig();
-  config.circuit_breaker.record = RecordMode::kPerAttempt;
+  config.circuit_breaker.record = GetParam().mode;
   auto client = MakeClient(config);
   transport_->Respond(503);
   transport_->Respond(503);
   transport_->Respond(200, kValidBody);
   ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
   const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
-  EXPECT_EQ(stats.total_calls, 3u);
-  EXPECT_EQ(stats.failure_count, 2u);
+  EXPECT_EQ(stats.total_calls, GetParam().total_calls);
+  EXPECT_EQ(stats.failure_count, GetParam().failures);
   EXPECT_EQ(stats.success_count, 1u);
 }
 
-TEST_F(ClientTest, PerCallModeRecordsOnce) {
-  auto client = MakeClient(TestConfig());
-  transport_->Respond(503);
-  transport_->Respond(503);
-  transport_->Respond(200, kValidBody);
-  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
-  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
-  EXPECT_EQ(stats.total_calls, 1u);
-  EXPECT_EQ(stats.success_count, 1u);
-}
+INSTANTIATE_TEST_SUITE_P(ClientTest, RecordModeTest,
+                         ::testing::Values(RecordModeCase{"PerAttemptRecordsEveryAttempt",
+                                                          RecordMode::kPerAttempt, 3, 2},
+                                           RecordModeCase{"PerCallRecordsOnce",
+                                                          RecordMode::kPerCall, 1, 0}),
+                         CaseName<RecordModeCase>);
 
 TEST_F(ClientTest, PerAttemptModeStopsWhenTheBreakerOpens) {
   Config config = TestConfig();
@@ -685,8 +630,8 @@ TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
   EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 1"));
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 7"));
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.1\"} 6"));
-  EXPECT_THAT(text, HasSubstr(
-                        "llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 1"));
   EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
 }
 
@@ -706,10 +651,7 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
   Config config = TestConfig();
   config.circuit_breaker.max_failures = 2;
   config.circuit_breaker.minimum_calls = 5;  // only the consecutive-failure rule trips here
-  ClientDependencies deps;
-  deps.transport = transport_;
-  deps.clock = clock_;
-  deps.random = [] { return 0.0; };
+  ClientDependencies deps = Deps();
   auto registry = std::make_shared<prometheus::Registry>();
   deps.registry = registry;
   HttpLlmClient client(config, std::move(deps));
@@ -745,20 +687,57 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
   EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.5\"} 5"));
 }
 
+class EnableMetricsTest : public ClientTest, public ::testing::WithParamInterface<bool> {};
+
+// Config::enable_metrics: on, a retried call, a fallback answer and a rejected call move the
+// counters on the collectable and on the caller's registry; off, the client counts nothing,
+// exports nothing and leaves the registry empty.
+TEST_P(EnableMetricsTest, CountersMoveOnlyWhenMetricsAreEnabled) {
+  Config config = FallbackConfig();
+  config.enable_metrics = GetParam();
+  config.circuit_breaker.max_failures = 2;
+  config.circuit_breaker.minimum_calls = 5;  // only the consecutive-failure rule trips here
+  ClientDependencies deps = Deps();
+  auto registry = std::make_shared<prometheus::Registry>();
+  deps.registry = registry;
+  HttpLlmClient client(config, std::move(deps));
+  transport_->Respond(503);
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client.ClassifyAlert(TestAlert()).has_value());
+  for (int i = 0; i < 2; ++i) {
+    transport_->Respond(500, "", {{"x-should-retry", "false"}});
+    ASSERT_EQ(client.ClassifyAlert(TestAlert())->source, "fallback");
+  }
+  ASSERT_EQ(client.ClassifyAlert(TestAlert())->source, "fallback");  // the breaker is open
+
+  const std::string text = SerializeMetrics({client.GetCollectable()});
+  const std::string mirrored = SerializeMetrics({registry});
+  if (!GetParam()) {
+    EXPECT_EQ(text, "");
+    EXPECT_EQ(mirrored, "");
+    return;
+  }
+  EXPECT_EQ(Samples(mirrored), Samples(text));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 2"));
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 4"));
+  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 1"));
+  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 4"));
+  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 2"));
+  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\","
+                              "source=\"llm\"} 1"));
+  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_requests_blocked_total 1"));
+}
+
+INSTANTIATE_TEST_SUITE_P(ClientTest, EnableMetricsTest, ::testing::Bool(), OnOff);
+
 TEST_F(ClientTest, RegistryHoldingAClientNameWithAnotherTypeIsRefused) {
   auto registry = std::make_shared<prometheus::Registry>();
   prometheus::BuildGauge().Name("llm_client_attempts_total").Help("clash").Register(*registry);
-  ClientDependencies deps;
-  deps.transport = transport_;
-  deps.clock = clock_;
+  ClientDependencies deps = Deps();
   deps.registry = registry;
   EXPECT_THROW(HttpLlmClient(TestConfig(), std::move(deps)), std::invalid_argument);
-}
-
-Config FallbackConfig() {
-  Config config = TestConfig();
-  config.fallback = FallbackMode::kRules;
-  return config;
 }
 
 TEST_F(ClientTest, OpenBreakerWithRulesFallbackAnswersWithoutARequest) {
@@ -780,38 +759,48 @@ TEST_F(ClientTest, OpenBreakerWithRulesFallbackAnswersWithoutARequest) {
   EXPECT_EQ(client->GetCircuitBreakerStats().blocked_count, 1u);
 }
 
-TEST_F(ClientTest, ExhaustedRetriesWithRulesFallbackAnswerWithTheAttemptsSent) {
+struct FallbackCase {
+  const char* name;
+  std::function<void(FakeTransport&)> script;
+  const char* reason_prefix;
+  int attempts;
+};
+
+class FallbackAnswerTest : public ClientTest, public ::testing::WithParamInterface<FallbackCase> {};
+
+// The rules answer with the attempts that were sent, and the breaker still holds the real
+// outcome against the server.
+TEST_P(FallbackAnswerTest, RulesAnswerAndTheBreakerSeesTheFailure) {
   auto client = MakeClient(FallbackConfig());
-  for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
+  GetParam().script(*transport_);
   const auto result = client->ClassifyAlert(TestAlert());
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->source, "fallback");
-  EXPECT_EQ(result->attempts, 4);
-  EXPECT_EQ(result->fallback_reason, "server_error: HTTP 503 from /classify: 'overloaded'");
-  EXPECT_EQ(transport_->Requests().size(), 4u);
-  // The breaker still holds the real outcome against the server.
+  EXPECT_THAT(result->fallback_reason, ::testing::StartsWith(GetParam().reason_prefix));
+  EXPECT_EQ(result->attempts, GetParam().attempts);
+  EXPECT_EQ(transport_->Requests().size(), static_cast<std::size_t>(GetParam().attempts));
   EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
 }
 
-TEST_F(ClientTest, GarbageAnswerWithRulesFallbackIsAnsweredByTheRules) {
-  auto client = MakeClient(FallbackConfig());
-  transport_->Respond(200, "not json at all");
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_TRUE(result.has_value()) << result.error().message;
-  EXPECT_EQ(result->source, "fallback");
-  EXPECT_THAT(result->fallback_reason, ::testing::StartsWith("invalid_response: "));
-  EXPECT_EQ(result->attempts, 1);
-  EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
-}
-
-TEST_F(ClientTest, NetworkErrorsWithRulesFallbackAreAnsweredByTheRules) {
-  auto client = MakeClient(FallbackConfig());
-  for (int i = 0; i < 4; ++i) transport_->Fail(Error{ErrorCode::kNetworkError, "refused"});
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_TRUE(result.has_value()) << result.error().message;
-  EXPECT_EQ(result->fallback_reason, "network_error: refused");
-  EXPECT_EQ(result->attempts, 4);
-}
+INSTANTIATE_TEST_SUITE_P(
+    ClientTest, FallbackAnswerTest,
+    ::testing::Values(FallbackCase{"ExhaustedRetries",
+                                   [](FakeTransport& fake) {
+                                     for (int i = 0; i < 4; ++i) fake.Respond(503, "overloaded");
+                                   },
+                                   "server_error: HTTP 503 from /classify: 'overloaded'", 4},
+                      FallbackCase{
+                          "GarbageAnswer",
+                          [](FakeTransport& fake) { fake.Respond(200, "not json at all"); },
+                          "invalid_response: ", 1},
+                      FallbackCase{"NetworkErrors",
+                                   [](FakeTransport& fake) {
+                                     for (int i = 0; i < 4; ++i) {
+                                       fake.Fail(Error{ErrorCode::kNetworkError, "refused"});
+                                     }
+                                   },
+                                   "network_error: refused", 4}),
+    CaseName<FallbackCase>);
 
 TEST_F(ClientTest, WithoutFallbackTheErrorIsReturnedAsBefore) {
   auto client = MakeClient(TestConfig());
@@ -838,9 +827,7 @@ TEST_F(ClientTest, CancelledCallIsNotAnsweredByTheFallback) {
   std::stop_source source;
   transport_->Push(Step{Error{ErrorCode::kCancelled, "stopped"}, milliseconds(10),
                         [&source] { source.request_stop(); }});
-  CallOptions options;
-  options.stop_token = source.get_token();
-  const auto result = client->ClassifyAlert(TestAlert(), options);
+  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
   EXPECT_EQ(transport_->Requests().size(), 1u);
@@ -885,8 +872,8 @@ TEST_F(ClientTest, FallbackMetricsCountTheRealErrorAndTheFallbackAnswer) {
   EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"client_error\"} 0"));
   EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\","
                               "source=\"fallback\"} 2"));
-  EXPECT_THAT(text, HasSubstr(
-                        "llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 0"));
+  EXPECT_THAT(text,
+              HasSubstr("llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 0"));
 }
 
 TEST_F(ClientTest, OneClientServesManyThreads) {
@@ -924,16 +911,10 @@ int CountOf(const std::string& text, const std::string& what) {
 
 TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
   std::ostringstream out;
-  auto logger = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
-  logger->set_level(spdlog::level::debug);
   Config config = TestConfig();
   config.circuit_breaker.max_failures = 3;
-  ClientDependencies deps;
-  deps.transport = transport_;
-  deps.clock = clock_;
-  deps.random = [] { return 0.0; };
-  deps.logger = logger;
+  ClientDependencies deps = Deps();
+  deps.logger = LoggerInto(out);
   HttpLlmClient client(config, std::move(deps));
   for (int i = 0; i < 5; ++i) {
     transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});
@@ -955,13 +936,8 @@ TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
 
 TEST_F(ClientTest, FallbackIsLoggedOnTheRateLimitedFailurePathWithoutTheKey) {
   std::ostringstream out;
-  auto logger = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
-  ClientDependencies deps;
-  deps.transport = transport_;
-  deps.clock = clock_;
-  deps.random = [] { return 0.0; };
-  deps.logger = logger;
+  ClientDependencies deps = Deps();
+  deps.logger = LoggerInto(out);
   HttpLlmClient client(FallbackConfig(), std::move(deps));
   for (int i = 0; i < 3; ++i) {
     transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flag_set.hpp"
 #include "webhook_service.hpp"
 
 namespace {
@@ -60,10 +61,10 @@ struct Flags {
   int port = 9095;
   std::optional<int> metrics_port;
   std::optional<std::string> base_url;
-  std::optional<std::string> protocol;
+  std::optional<alertllm::Protocol> protocol;
   std::optional<std::string> model;
-  std::optional<std::string> fallback;
-  std::optional<std::string> timeout;
+  std::optional<alertllm::FallbackMode> fallback;
+  std::optional<std::chrono::milliseconds> timeout;
   int concurrency = 4;
   bool help = false;
 };
@@ -73,67 +74,37 @@ struct Flags {
   std::exit(2);
 }
 
-int ParsePort(std::string_view text, std::string_view flag) {
-  if (text.empty() || text.size() > 5)
-    Fail(std::string(flag) + ": bad port '" + std::string(text) + "'");
-  int port = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') Fail(std::string(flag) + ": bad port '" + std::string(text) + "'");
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) Fail(std::string(flag) + ": port " + std::string(text) + " is above 65535");
-  return port;
+// "HOST:PORT" into flags.host and flags.port; the error as FlagSet::ValueParser returns it.
+std::optional<std::string> ParseListen(std::string_view text, Flags& flags) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return "is not HOST:PORT";
+  if (auto bad = alertllm::apps::ParsePort(text.substr(colon + 1), &flags.port)) return bad;
+  flags.host = std::string(text.substr(0, colon));
+  return std::nullopt;
 }
 
+// The flags by the apps' one FlagSet: durations, protocol and fallback mean what the LLM_*
+// variables mean.
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
+  alertllm::apps::FlagSet set;
+  set.Switch("-h", &flags.help);
+  set.Switch("--help", &flags.help);
+  set.Value("--listen", [&flags](std::string_view v) { return ParseListen(v, flags); });
+  set.Value("--metrics-port", [&flags](std::string_view v) {
+    int port = 0;
+    auto bad = alertllm::apps::ParsePort(v, &port);
+    if (!bad) flags.metrics_port = port;
+    return bad;
+  });
+  set.String("--base-url", &flags.base_url);
+  set.ProtocolFlag("--protocol", &flags.protocol);
+  set.String("--model", &flags.model);
+  set.FallbackFlag("--fallback", &flags.fallback);
+  set.Duration("--timeout", &flags.timeout);
+  set.Int("--concurrency", &flags.concurrency, 1, 64);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      continue;
-    }
-    std::string_view name = arg;
-    std::optional<std::string_view> value;
-    if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string_view::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    }
-    auto take = [&]() -> std::string {
-      if (value) return std::string(*value);
-      if (i + 1 >= args.size()) Fail(std::string(name) + " needs a value");
-      return std::string(args[++i]);
-    };
-    if (name == "--listen") {
-      const std::string listen = take();
-      const auto colon = listen.rfind(':');
-      if (colon == std::string::npos || colon == 0) {
-        Fail("--listen: expected HOST:PORT, got '" + listen + "'");
-      }
-      flags.host = listen.substr(0, colon);
-      flags.port = ParsePort(std::string_view(listen).substr(colon + 1), "--listen");
-    } else if (name == "--metrics-port") {
-      flags.metrics_port = ParsePort(take(), "--metrics-port");
-    } else if (name == "--base-url") {
-      flags.base_url = take();
-    } else if (name == "--protocol") {
-      flags.protocol = take();
-    } else if (name == "--model") {
-      flags.model = take();
-    } else if (name == "--fallback") {
-      flags.fallback = take();
-    } else if (name == "--timeout") {
-      flags.timeout = take();
-    } else if (name == "--concurrency") {
-      const std::string text = take();
-      const int n = ParsePort(text, "--concurrency");
-      if (n < 1 || n > 64) Fail("--concurrency: must be in 1..64, got " + text);
-      flags.concurrency = n;
-    } else {
-      Fail("unknown flag '" + std::string(arg) + "'");
-    }
-  }
+  if (auto parsed = set.Parse(args); !parsed) Fail(parsed.error().message);
   return flags;
 }
 
@@ -143,29 +114,9 @@ alertllm::Config BuildConfig(const Flags& flags) {
   alertllm::Config config = *from_env;
   if (flags.base_url) config.base_url = *flags.base_url;
   if (flags.model) config.model = *flags.model;
-  if (flags.protocol) {
-    if (*flags.protocol == "proxy") {
-      config.protocol = alertllm::Protocol::kProxy;
-    } else if (*flags.protocol == "openai") {
-      config.protocol = alertllm::Protocol::kOpenAI;
-    } else {
-      Fail("--protocol: expected proxy or openai, got '" + *flags.protocol + "'");
-    }
-  }
-  if (flags.fallback) {
-    if (*flags.fallback == "none") {
-      config.fallback = alertllm::FallbackMode::kNone;
-    } else if (*flags.fallback == "rules") {
-      config.fallback = alertllm::FallbackMode::kRules;
-    } else {
-      Fail("--fallback: expected none or rules, got '" + *flags.fallback + "'");
-    }
-  }
-  if (flags.timeout) {
-    auto d = alertllm::ParseDuration(*flags.timeout);
-    if (!d) Fail("--timeout: " + d.error().message);
-    config.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-  }
+  if (flags.protocol) config.protocol = *flags.protocol;
+  if (flags.fallback) config.fallback = *flags.fallback;
+  if (flags.timeout) config.timeout = *flags.timeout;
   if (auto valid = alertllm::Validate(config); !valid) Fail(valid.error().message);
   return config;
 }

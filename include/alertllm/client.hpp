@@ -30,11 +30,6 @@ class Registry;
 
 namespace alertllm {
 
-namespace internal {
-struct RequestFrame;
-class RegistryMirror;
-}  // namespace internal
-
 /// Per-call options of LlmClient::ClassifyAlert() and Health().
 struct CallOptions {
   /// The call ends by this time (all attempts and sleeps); the earlier of this and
@@ -101,7 +96,7 @@ struct ClientDependencies {
   /// (measured in bench/client_bench.cpp). Several clients may share a registry only if
   /// their series differ, which they do not today: give each its own registry.
   /// The constructor throws std::invalid_argument if the registry already holds one of the
-  /// names with another type.
+  /// names with another type. Ignored (nothing added) when `config.enable_metrics` is false.
   std::shared_ptr<prometheus::Registry> registry;
 };
 
@@ -179,34 +174,14 @@ class HttpLlmClient final : public LlmClient {
   ///                                                the error they replaced
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
-  /// The collectable stays valid after the client is destroyed.
+  /// With `config.enable_metrics` false nothing is counted and the collectable exports no
+  /// family at all. The collectable stays valid after the client is destroyed.
   std::shared_ptr<prometheus::Collectable> GetCollectable() const;
 
  private:
-  struct Metrics;
-  class PermitGuard;
+  struct Impl;
 
-  Result<Classification> Classify(const Alert& alert, const CallOptions& options);
-  std::chrono::steady_clock::time_point Deadline(const CallOptions& options) const;
-  std::string Redact(std::string message) const;
-  void LogFailure(const Error& error, bool fell_back);
-
-  Config config_;
-  std::shared_ptr<Transport> transport_;
-  std::shared_ptr<ClientClock> clock_;
-  std::function<double()> random_;
-  std::shared_ptr<spdlog::logger> logger_;
-  std::shared_ptr<CircuitBreaker> breaker_;
-  std::unique_ptr<RetryBudget> budget_;
-  std::shared_ptr<Metrics> metrics_;
-  std::shared_ptr<prometheus::Collectable> collector_;
-  std::shared_ptr<internal::RegistryMirror> mirror_;  // null unless a registry was given
-  std::vector<std::pair<std::string, std::string>> headers_;
-  std::shared_ptr<const internal::RequestFrame> frame_;  // the request bytes around the alert
-  std::string classify_url_;
-  std::string health_url_;
-  std::atomic<std::int64_t> next_failure_log_ns_{0};
-  std::atomic<std::uint64_t> suppressed_failure_logs_{0};
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace alertllm

@@ -39,8 +39,6 @@ std::string Path(std::size_t index, std::string_view field) {
 
 Error Invalid(std::string message) { return Error{ErrorCode::kInvalidRequest, std::move(message)}; }
 
-
-
 // Moves the string values of the object `value` into `out`, which must be empty.
 std::optional<Error> ReadStringMap(Json& value, std::size_t index, std::string_view field,
                                    std::map<std::string, std::string>& out) {
@@ -77,12 +75,7 @@ std::optional<Error> ReadTime(Json& value, std::size_t index, std::string_view f
   return std::nullopt;
 }
 
-std::optional<Error> ReadAlert(Json& value, std::size_t index, Alert& alert) {
-  if (!value.is_object()) {
-    return Invalid(Path(index, {}) + ": must be an object, got " + value.type_name());
-  }
-  auto& object = value.get_ref<Json::object_t&>();
-
+std::optional<Error> ReadStatus(Json::object_t& object, std::size_t index, AlertStatus& out) {
   Json* status = FindMember(object, "status");
   if (status == nullptr) return Invalid(Path(index, "status") + ": missing");
   if (!status->is_string()) {
@@ -93,7 +86,29 @@ std::optional<Error> ReadAlert(Json& value, std::size_t index, Alert& alert) {
     return Invalid(Path(index, "status") + ": " + Describe(*status) +
                    " is not \"firing\" or \"resolved\"");
   }
-  alert.status = *parsed_status;
+  out = *parsed_status;
+  return std::nullopt;
+}
+
+// A member that may be missing or null (left as it is) but is a string when present.
+std::optional<Error> ReadOptionalString(Json::object_t& object, std::size_t index,
+                                        const char* field, std::string& out) {
+  Json* value = FindMember(object, field);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) {
+    return Invalid(Path(index, field) + ": must be a string, got " + value->type_name());
+  }
+  out = std::move(value->get_ref<std::string&>());
+  return std::nullopt;
+}
+
+std::optional<Error> ReadAlert(Json& value, std::size_t index, Alert& alert) {
+  if (!value.is_object()) {
+    return Invalid(Path(index, {}) + ": must be an object, got " + value.type_name());
+  }
+  auto& object = value.get_ref<Json::object_t&>();
+
+  if (auto error = ReadStatus(object, index, alert.status)) return error;
 
   Json* labels = FindMember(object, "labels");
   if (labels == nullptr) return Invalid(Path(index, "labels") + ": missing");
@@ -118,19 +133,11 @@ std::optional<Error> ReadAlert(Json& value, std::size_t index, Alert& alert) {
     if (auto error = ReadTime(*ends_at, index, "endsAt", alert.ends_at)) return error;
   }
 
-  if (Json* url = FindMember(object, "generatorURL")) {
-    if (!url->is_string()) {
-      return Invalid(Path(index, "generatorURL") + ": must be a string, got " + url->type_name());
-    }
-    alert.generator_url = std::move(url->get_ref<std::string&>());
+  if (auto error = ReadOptionalString(object, index, "generatorURL", alert.generator_url)) {
+    return error;
   }
-
-  if (Json* fingerprint = FindMember(object, "fingerprint")) {
-    if (!fingerprint->is_string()) {
-      return Invalid(Path(index, "fingerprint") + ": must be a string, got " +
-                     fingerprint->type_name());
-    }
-    alert.fingerprint = std::move(fingerprint->get_ref<std::string&>());
+  if (auto error = ReadOptionalString(object, index, "fingerprint", alert.fingerprint)) {
+    return error;
   }
   if (alert.fingerprint.empty()) alert.fingerprint = Fingerprint(alert.labels);
 

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The state behind HttpLlmClient's pimpl, shared by the units of src/engine/: client.cpp (the
+// public shell, construction, Health), call.cpp (one ClassifyAlert call's stages) and
+// client_metrics.cpp (the llm_client_* families).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alertllm/client.hpp"
+#include "codec/protocol.hpp"
+#include "engine/client_metrics.hpp"
+#include "metrics/registry_mirror.hpp"
+
+namespace alertllm {
+
+namespace internal {
+
+/// "HTTP <status> from <what>: <quoted, clipped body>" for an answer that is not a 2xx.
+std::string HttpErrorMessage(int status, std::string_view what, std::string_view body);
+
+/// Everything an HttpLlmClient holds. A type of its own (HttpLlmClient::Impl is private) so the
+/// units of src/engine/ can name it.
+///
+/// Thread-safety: as HttpLlmClient's; the members are set in the constructor and then only
+/// read, apart from the atomics and what the breaker, budget and metrics guard themselves.
+struct ClientState {
+  using SteadyTime = std::chrono::steady_clock::time_point;
+
+  ClientState(Config config, ClientDependencies dependencies);
+
+  /// DESIGN.md §2 steps 3–7 for one alert: admission, encode, attempts, decide, record.
+  Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  SteadyTime Deadline(const CallOptions& options) const;
+  std::string Redact(std::string message) const;
+  void LogFailure(const Error& error, bool fell_back);
+
+  Config config;
+  std::shared_ptr<Transport> transport;
+  std::shared_ptr<ClientClock> clock;
+  std::function<double()> random;
+  std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<CircuitBreaker> breaker;
+  std::unique_ptr<RetryBudget> budget;
+  std::shared_ptr<ClientMetrics> metrics;
+  /// What the call path counts into: `metrics`, or null when config.enable_metrics is false.
+  ClientMetrics* counters = nullptr;
+  std::shared_ptr<prometheus::Collectable> collector;
+  std::shared_ptr<RegistryMirror> mirror;  // null unless a registry was given and metrics are on
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
+  std::string classify_url;
+  std::string health_url;
+  std::atomic<std::int64_t> next_failure_log_ns{0};
+  std::atomic<std::uint64_t> suppressed_failure_logs{0};
+};
+
+}  // namespace internal
+
+struct HttpLlmClient::Impl final : internal::ClientState {
+  using ClientState::ClientState;
+};
+
+}  // namespace alertllm

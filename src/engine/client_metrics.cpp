@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "engine/client_metrics.hpp"
+
+#include <prometheus/metric_family.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace alertllm::internal {
+
+namespace {
+
+using prometheus::MetricType;
+constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr auto& kBounds = CallDurationHistogram::kBucketBoundsSeconds;
+
+prometheus::MetricFamily Family(const char* name, const char* help, MetricType type) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = type;
+  return family;
+}
+
+prometheus::ClientMetric Counter(std::uint64_t value, const char* label = nullptr,
+                                 std::string_view label_value = {}) {
+  prometheus::ClientMetric metric;
+  if (label != nullptr) metric.label.push_back({label, std::string(label_value)});
+  metric.counter.value = static_cast<double>(value);
+  return metric;
+}
+
+// A family of one unlabelled counter.
+prometheus::MetricFamily SingleCounter(const char* name, const char* help,
+                                       const std::atomic<std::uint64_t>& value) {
+  auto family = Family(name, help, MetricType::Counter);
+  family.metric.push_back(Counter(value.load(kRelaxed)));
+  return family;
+}
+
+prometheus::MetricFamily Requests(const ClientMetrics& m) {
+  auto family = Family("llm_client_requests_total", "LLM classify calls by outcome category.",
+                       MetricType::Counter);
+  family.metric.push_back(Counter(m.requests[0].load(kRelaxed), "category", "success"));
+  for (ErrorCode code : kErrorCodes) {
+    const auto index = 1 + static_cast<std::size_t>(code);
+    family.metric.push_back(
+        Counter(m.requests[index].load(kRelaxed), "category", ClassifyError(code)));
+  }
+  return family;
+}
+
+prometheus::MetricFamily AttemptDuration(const ClientMetrics& m) {
+  auto family = Family("llm_client_attempt_duration_seconds",
+                       "Duration of each HTTP attempt to the LLM endpoint.", MetricType::Histogram);
+  prometheus::ClientMetric histogram;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    cumulative += m.attempt_buckets[i].load(kRelaxed);
+    histogram.histogram.bucket.push_back({cumulative, kBounds[i]});
+  }
+  // The serializer writes +Inf from sample_count, so the count must cover every bucket.
+  histogram.histogram.sample_count = cumulative + m.attempt_buckets[kBounds.size()].load(kRelaxed);
+  histogram.histogram.sample_sum = static_cast<double>(m.attempt_sum_ns.load(kRelaxed)) * 1e-9;
+  family.metric.push_back(std::move(histogram));
+  return family;
+}
+
+prometheus::MetricFamily Classifications(const ClientMetrics& m) {
+  auto family = Family("llm_client_classifications_total",
+                       "Classifications returned, by severity and source (llm, cache or fallback).",
+                       MetricType::Counter);
+  for (std::size_t source = 0; source < kSources.size(); ++source) {
+    for (std::size_t i = 0; i < kSeverities.size(); ++i) {
+      prometheus::ClientMetric metric = Counter(m.classifications[source][i].load(kRelaxed),
+                                                "severity", ToString(kSeverities[i]));
+      metric.label.push_back({"source", std::string(kSources[source])});
+      family.metric.push_back(std::move(metric));
+    }
+  }
+  return family;
+}
+
+prometheus::MetricFamily Fallbacks(const ClientMetrics& m) {
+  auto family = Family("llm_client_fallbacks_total",
+                       "Classifications answered by the rule-based fallback, by the error "
+                       "category that made it answer.",
+                       MetricType::Counter);
+  for (ErrorCode code : kErrorCodes) {
+    family.metric.push_back(Counter(m.fallbacks[static_cast<std::size_t>(code)].load(kRelaxed),
+                                    "reason", ClassifyError(code)));
+  }
+  return family;
+}
+
+class ClientCollector final : public prometheus::Collectable {
+ public:
+  ClientCollector(std::shared_ptr<const ClientMetrics> metrics,
+                  std::shared_ptr<prometheus::Collectable> breaker, bool enabled)
+      : metrics_(std::move(metrics)), breaker_(std::move(breaker)), enabled_(enabled) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    if (!enabled_) return {};
+    const ClientMetrics& m = *metrics_;
+    std::vector<prometheus::MetricFamily> families = breaker_->Collect();
+    families.push_back(Requests(m));
+    families.push_back(SingleCounter("llm_client_attempts_total",
+                                     "HTTP requests sent to the LLM endpoint.", m.attempts));
+    families.push_back(SingleCounter("llm_client_retries_total",
+                                     "HTTP requests that retried a failed attempt.", m.retries));
+    families.push_back(SingleCounter("llm_client_retry_budget_denials_total",
+                                     "Retries refused because the retry budget was exhausted.",
+                                     m.budget_denials));
+    families.push_back(AttemptDuration(m));
+    families.push_back(Classifications(m));
+    families.push_back(Fallbacks(m));
+    return families;
+  }
+
+ private:
+  std::shared_ptr<const ClientMetrics> metrics_;
+  std::shared_ptr<prometheus::Collectable> breaker_;
+  bool enabled_;
+};
+
+}  // namespace
+
+void ClientMetrics::Request(const Result<Classification>& result) noexcept {
+  const std::size_t index =
+      result.has_value() ? 0 : 1 + static_cast<std::size_t>(result.error().code);
+  if (index < requests.size()) requests[index].fetch_add(1, kRelaxed);
+}
+
+void ClientMetrics::Fallback(ErrorCode reason) noexcept {
+  const auto index = static_cast<std::size_t>(reason);
+  if (index < fallbacks.size()) fallbacks[index].fetch_add(1, kRelaxed);
+}
+
+void ClientMetrics::Classified(const Classification& answer) noexcept {
+  const auto severity = static_cast<std::size_t>(static_cast<int>(answer.severity) - 1);
+  for (std::size_t source = 0; source < kSources.size(); ++source) {
+    if (answer.source == kSources[source] && severity < kSeverities.size()) {
+      classifications[source][severity].fetch_add(1, kRelaxed);
+    }
+  }
+}
+
+void ClientMetrics::Attempt(std::chrono::nanoseconds duration) noexcept {
+  attempts.fetch_add(1, kRelaxed);
+  const std::int64_t ns = std::max<std::int64_t>(duration.count(), 0);
+  const double secs = static_cast<double>(ns) * 1e-9;
+  std::size_t bucket = kBounds.size();
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    if (secs <= kBounds[i]) {
+      bucket = i;
+      break;
+    }
+  }
+  attempt_buckets[bucket].fetch_add(1, kRelaxed);
+  attempt_sum_ns.fetch_add(static_cast<std::uint64_t>(ns), kRelaxed);
+  attempt_count.fetch_add(1, kRelaxed);
+}
+
+std::shared_ptr<prometheus::Collectable> MakeClientCollector(
+    std::shared_ptr<const ClientMetrics> metrics, std::shared_ptr<prometheus::Collectable> breaker,
+    bool enabled) {
+  return std::make_shared<ClientCollector>(std::move(metrics), std::move(breaker), enabled);
+}
+
+}  // namespace alertllm::internal

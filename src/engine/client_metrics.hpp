@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The client's own counters (the llm_client_* families of HttpLlmClient::GetCollectable()) and
+// the collectable that exports them after the breaker's families.
+#include <prometheus/collectable.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "alertllm/alert.hpp"
+#include "alertllm/circuit_breaker.hpp"
+#include "alertllm/errors.hpp"
+#include "alertllm/result.hpp"
+
+namespace alertllm::internal {
+
+inline constexpr std::array<ErrorCode, 11> kErrorCodes = {
+    ErrorCode::kCircuitOpen,   ErrorCode::kInvalidRequest, ErrorCode::kInvalidResponse,
+    ErrorCode::kRateLimited,   ErrorCode::kServerError,    ErrorCode::kClientError,
+    ErrorCode::kTimeout,       ErrorCode::kNetworkError,   ErrorCode::kCancelled,
+    ErrorCode::kInvalidConfig, ErrorCode::kUnknown};
+// Index 0 is "success"; 1 + the ErrorCode's value for the rest.
+inline constexpr std::size_t kCategories = kErrorCodes.size() + 1;
+inline constexpr std::array<Severity, 4> kSeverities = {Severity::kNoise, Severity::kInfo,
+                                                        Severity::kWarning, Severity::kCritical};
+// The values of Classification::source.
+inline constexpr std::array<std::string_view, 3> kSources = {"llm", "cache", "fallback"};
+
+/// The client's counters: written with relaxed atomics on the call path, read at scrape time.
+///
+/// Thread-safe: every member may be called concurrently; none allocates or locks.
+struct ClientMetrics {
+  std::array<std::atomic<std::uint64_t>, kCategories> requests{};
+  std::atomic<std::uint64_t> attempts{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<std::uint64_t> budget_denials{0};
+  std::array<std::atomic<std::uint64_t>, CallDurationHistogram::kBucketBoundsSeconds.size() + 1>
+      attempt_buckets{};
+  std::atomic<std::uint64_t> attempt_count{0};
+  std::atomic<std::uint64_t> attempt_sum_ns{0};
+  // [source][severity], in kSources and kSeverities order.
+  std::array<std::array<std::atomic<std::uint64_t>, kSeverities.size()>, kSources.size()>
+      classifications{};
+  // By ErrorCode value: the error the fallback answered in place of.
+  std::array<std::atomic<std::uint64_t>, kErrorCodes.size()> fallbacks{};
+
+  /// The call's real outcome, whether or not the fallback then answers.
+  void Request(const Result<Classification>& result) noexcept;
+  void Fallback(ErrorCode reason) noexcept;
+  void Classified(const Classification& answer) noexcept;
+  /// One HTTP request sent, and how long it took.
+  void Attempt(std::chrono::nanoseconds duration) noexcept;
+  void Retry() noexcept { retries.fetch_add(1, std::memory_order_relaxed); }
+  void BudgetDenial() noexcept { budget_denials.fetch_add(1, std::memory_order_relaxed); }
+};
+
+/// The breaker's families (from `breaker`) followed by the client's (from `metrics`). With
+/// `enabled` false, Collect() returns no family at all: Config::enable_metrics is off.
+std::shared_ptr<prometheus::Collectable> MakeClientCollector(
+    std::shared_ptr<const ClientMetrics> metrics, std::shared_ptr<prometheus::Collectable> breaker,
+    bool enabled);
+
+}  // namespace alertllm::internal
