@@ -316,5 +316,29 @@ TEST(ValidateCircuitBreakerTest, NamesFieldsWithoutPrefix) {
   EXPECT_EQ(r.error().message, "half_open_max_calls: must be >= 1, got 0");
 }
 
+// The problems behind Validate()'s message, one by one: field, rule and the value seen, so
+// callers (ConfigFromEnv) map fields without reading message text.
+TEST(CheckConfigTest, ReturnsEachProblemWithFieldRuleAndValue) {
+  Config config = DefaultConfig();
+  EXPECT_TRUE(CheckConfig(config).empty());
+  config.timeout = milliseconds(0);
+  config.api_key = "sec\nret";
+  config.circuit_breaker.failure_threshold = 1.5;
+  const std::vector<ConfigProblem> problems = CheckConfig(config);
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].field, "api_key");
+  EXPECT_EQ(problems[0].message, "must not contain control characters");
+  EXPECT_EQ(problems[0].got, "");  // a secret is never quoted
+  EXPECT_EQ(problems[1].field, "timeout");
+  EXPECT_EQ(problems[1].message, "must be > 0");
+  EXPECT_EQ(problems[1].got, "0ms");
+  EXPECT_EQ(problems[2].field, "circuit_breaker.failure_threshold");
+  EXPECT_EQ(problems[2].message, "must be in (0, 1]");
+  EXPECT_EQ(problems[2].got, "1.5");
+  EXPECT_EQ(ValidationMessage(config),
+            "api_key: must not contain control characters; timeout: must be > 0, got 0ms; "
+            "circuit_breaker.failure_threshold: must be in (0, 1], got 1.5");
+}
+
 }  // namespace
 }  // namespace alertllm

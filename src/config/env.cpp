@@ -186,55 +186,33 @@ void AppendPart(std::string& message, std::string_view part) {
   message.append(part);
 }
 
-// Validate() names struct fields ("circuit_breaker.failure_threshold: must be in (0, 1], got
-// 1.500000"), but the user wrote variables. Each "field: rule" part is rewritten as
-// "LLM_VAR: 'raw text' rule" — the raw text replacing Validate's ", got …", which would show
-// the parsed value (1.500000) rather than what was typed. A variable left unset (the field kept
-// its default, or a cross-field rule failed) reads "LLM_VAR (not set, defaults to X): rule". A
-// secret never gets its value quoted. A part whose field has no variable is kept as it is.
-std::string RenameFields(std::string_view message, const RawValues& raw) {
-  std::string out;
-  while (!message.empty()) {
-    const std::size_t end = message.find("; ");
-    const std::string_view part = message.substr(0, end);
-    message = end == std::string_view::npos ? std::string_view() : message.substr(end + 2);
-
-    const std::size_t colon = part.find(": ");
-    const std::string_view field = part.substr(0, colon);
-    // "extra_headers[2]" belongs to the variable of "extra_headers".
-    const std::string_view base_field = field.substr(0, field.find('['));
-    std::size_t index = kEnvVarCount;
-    for (std::size_t i = 0; i < kEnvVarCount; ++i) {
-      if (kEnvVars[i].field == base_field) index = i;
-    }
-    if (colon == std::string_view::npos || index == kEnvVarCount) {
-      AppendPart(out, part);
-      continue;
-    }
-    const EnvVar& var = kEnvVars[index];
-    std::string_view rule = part.substr(colon + 2);
-    std::string text(var.name);
-    if (base_field != field) {
-      text += ": ";
-      text.append(field);
-    }
-    if (var.secret) {
-      text += ": ";
-      text.append(rule);
-    } else if (raw[index]) {
-      if (const std::size_t got = rule.rfind(", got "); got != std::string_view::npos) {
-        rule = rule.substr(0, got);
-      }
-      text += ": " + Quote(*raw[index]) + " ";
-      text.append(rule);
-    } else {
-      text += " (not set, defaults to ";
-      text.append(var.default_text);
-      text += "): ";
-      text.append(rule);
-    }
-    AppendPart(out, text);
+// CheckConfig() names struct fields, but the user wrote variables: each problem reads
+// "LLM_VAR: 'raw text' rule" — the raw text in place of the parsed value (`got`: 1.5, not
+// what was typed). A variable left unset (the field kept its default, or a cross-field rule
+// failed) reads "LLM_VAR (not set, defaults to X): rule, got value". A secret never gets its
+// value quoted. A problem whose field has no variable is kept as Validate() words it.
+std::string DescribeProblem(const ConfigProblem& problem, const RawValues& raw) {
+  std::string rule = problem.message;
+  if (!problem.got.empty()) rule += ", got " + problem.got;
+  // "extra_headers[2]" belongs to the variable of "extra_headers".
+  const std::string_view field = problem.field;
+  const std::string_view base_field = field.substr(0, field.find('['));
+  std::size_t index = kEnvVarCount;
+  for (std::size_t i = 0; i < kEnvVarCount; ++i) {
+    if (kEnvVars[i].field == base_field) index = i;
   }
+  if (index == kEnvVarCount) return problem.field + ": " + rule;
+  const EnvVar& var = kEnvVars[index];
+  std::string text(var.name);
+  if (base_field != field) text += ": " + problem.field;
+  if (var.secret) return text + ": " + rule;
+  if (raw[index]) return text + ": " + Quote(*raw[index]) + " " + problem.message;
+  return text + " (not set, defaults to " + std::string(var.default_text) + "): " + rule;
+}
+
+std::string DescribeProblems(const std::vector<ConfigProblem>& problems, const RawValues& raw) {
+  std::string out;
+  for (const ConfigProblem& problem : problems) AppendPart(out, DescribeProblem(problem, raw));
   return out;
 }
 
@@ -283,8 +261,8 @@ Result<Config> ConfigFromEnv(const EnvLookup& lookup) {
       config.circuit_breaker.max_reset_timeout < config.circuit_breaker.reset_timeout) {
     config.circuit_breaker.max_reset_timeout = config.circuit_breaker.reset_timeout;
   }
-  if (Result<void> valid = Validate(config); !valid) {
-    return Error{ErrorCode::kInvalidConfig, RenameFields(valid.error().message, raw)};
+  if (const std::vector<ConfigProblem> found = CheckConfig(config); !found.empty()) {
+    return Error{ErrorCode::kInvalidConfig, DescribeProblems(found, raw)};
   }
   return config;
 }
