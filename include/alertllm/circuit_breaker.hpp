@@ -22,9 +22,11 @@
 #include "alertllm/detail/bucket_window.hpp"
 #include "alertllm/detail/duration_histogram.hpp"
 #include "alertllm/detail/word_lock.hpp"
+#include "alertllm/permit.hpp"
 #include "alertllm/result.hpp"
 
-// Keeps the rare paths (transitions, moving the window, notifying) out of the hot ones.
+// Keeps the rare paths (transitions, probe admission, notifying) out of the hot ones; put on
+// their definitions in detail/circuit_breaker_impl.hpp.
 #if defined(__GNUC__) || defined(__clang__)
 #define ALERTLLM_CB_COLD __attribute__((cold, noinline))
 #else
@@ -32,28 +34,6 @@
 #endif
 
 namespace alertllm {
-
-/// What a call admitted by the breaker came to, as DESIGN.md §3 maps errors onto it.
-enum class CallOutcome {
-  kSuccess,  ///< Counts as a success, unless it took ≥ slow_call_duration (then a slow failure).
-  kFailure,  ///< 5xx, 408, 429, network errors, timeouts, invalid responses.
-  kIgnored,  ///< Cancelled by the caller, other 4xx, invalid request: not held against the server.
-};
-
-/// The answer of `CircuitBreaker::Allow()`; hand it back to `Record()` when the call is done.
-struct Permit {
-  /// True: make the call, then Record() its outcome. False: the call was rejected.
-  bool admitted = false;
-  /// True if the call is one of the half-open probes that decide whether the breaker closes.
-  bool probe = false;
-  /// The state generation the permit was issued in. An outcome recorded with a generation
-  /// other than the current one (the state changed meanwhile) never causes a transition.
-  std::uint64_t generation = 0;
-  /// For a rejection, how long until a probe may go: `open_until - now` while open. There is
-  /// no timer to point at when the breaker is half-open with every probe slot taken, or forced
-  /// open: then it is `reset_timeout`, a hint. Zero for an admitted call.
-  std::chrono::nanoseconds retry_after{0};
-};
 
 /// The circuit breaker of DESIGN.md §3: a state machine whose time is passed in (it never reads
 /// a clock), so tests and callers decide what "now" is.
@@ -99,8 +79,8 @@ struct Permit {
 /// admitting in the closed state or rejecting (open, or half-open with every probe slot
 /// taken), State() and Counters() take no lock; probe admission, Record(), Stats(), Reset(),
 /// ForceOpen() and every transition take one mutex (a 4-byte detail::WordLock). Nothing
-/// allocates after construction (AddListener() aside). Listeners run outside the lock, on the thread whose call made the
-/// transition.
+/// allocates after construction (AddListener() aside). Listeners run outside the lock, on the
+/// thread whose call made the transition.
 class CircuitBreaker {
  public:
   /// Called with each transition, after the breaker's lock is released. Listeners may be
@@ -201,103 +181,25 @@ class CircuitBreaker {
 
   /// A consistent snapshot at `now` (see CircuitBreakerStats). Takes the lock; the window is
   /// read as of `now` without being modified. Does not allocate.
-  CircuitBreakerStats Stats(std::chrono::steady_clock::time_point now) const {
-    const std::int64_t now_ns = ToNs(now);
-    CircuitBreakerStats stats;
-    std::lock_guard<detail::WordLock> lock(mu_);
-    const CircuitState recorded = StateOf(word_.load(std::memory_order_relaxed));
-    const std::int64_t until = open_until_ns_.load(std::memory_order_relaxed);
-    stats.state = recorded;
-    stats.last_state_change = FromNs(last_change_ns_);
-    if (!enabled_) {
-      stats.state = CircuitState::kClosed;
-    } else if (recorded == CircuitState::kOpen) {
-      if (OpenPeriodOver(until, now_ns)) {
-        stats.state = CircuitState::kHalfOpen;
-        stats.last_state_change = FromNs(until);
-      } else {
-        stats.next_retry_at =
-            until == kForever ? std::chrono::steady_clock::time_point::max() : FromNs(until);
-      }
-    }
-    const detail::WindowTotals window = window_.At(now_ns);
-    stats.failure_count = window.failures;
-    stats.success_count = window.calls - window.failures;
-    stats.total_calls = window.calls;
-    if (window.calls > 0) {
-      stats.failure_rate = static_cast<double>(window.failures) / static_cast<double>(window.calls);
-      stats.slow_call_rate = static_cast<double>(window.slow) / static_cast<double>(window.calls);
-    }
-    stats.consecutive_failures = ConsecutiveFailuresLocked();
-    stats.consecutive_successes = streak_ > 0 ? static_cast<std::uint64_t>(streak_) : 0;
-    stats.blocked_count = blocked_.load(std::memory_order_relaxed);
-    stats.ignored_count = ignored_.load(std::memory_order_relaxed);
-    stats.last_failure = FromNs(last_failure_ns_);
-    stats.last_success = FromNs(last_success_ns_);
-    return stats;
-  }
+  CircuitBreakerStats Stats(std::chrono::steady_clock::time_point now) const;
 
   /// Closes the breaker: clears the window, the consecutive counters and the trip count, and
   /// starts a new generation (outcomes of calls admitted before are stale). If the state was
   /// not closed this is a transition ("manual_reset"), counted and passed to the listeners;
   /// resetting a closed breaker clears it without a transition. An open breaker whose period
   /// is over first makes its pending open → half_open transition. No-op when disabled.
-  void Reset(std::chrono::steady_clock::time_point now) {
-    if (!enabled_) return;
-    const std::int64_t now_ns = ToNs(now);
-    Pending pending;
-    {
-      std::lock_guard<detail::WordLock> lock(mu_);
-      if (ApplyElapsedOpenLocked(now_ns, pending) != CircuitState::kClosed) {
-        TransitionLocked(CircuitState::kClosed, now_ns, "manual_reset", pending);
-      } else {
-        ClearLocked();
-        const std::uint64_t word = word_.load(std::memory_order_relaxed);
-        word_.store(Pack(CircuitState::kClosed, GenerationOf(word) + 1), std::memory_order_release);
-      }
-    }
-    Notify(pending);
-  }
+  void Reset(std::chrono::steady_clock::time_point now);
 
   /// Opens the breaker until Reset(): Allow() rejects and State() reports open whatever the
   /// time. From closed or half-open this is a transition ("forced_open"); an open breaker just
   /// loses its end time (no transition), unless its period was over, in which case the pending
   /// open → half_open transition is made first and then half_open → open. The trip count is
   /// unchanged. No-op when disabled.
-  void ForceOpen(std::chrono::steady_clock::time_point now) {
-    if (!enabled_) return;
-    const std::int64_t now_ns = ToNs(now);
-    Pending pending;
-    {
-      std::lock_guard<detail::WordLock> lock(mu_);
-      if (ApplyElapsedOpenLocked(now_ns, pending) == CircuitState::kOpen) {
-        open_until_ns_.store(kForever, std::memory_order_relaxed);
-      } else {
-        TransitionLocked(CircuitState::kOpen, now_ns, "forced_open", pending, kForever);
-      }
-    }
-    Notify(pending);
-  }
+  void ForceOpen(std::chrono::steady_clock::time_point now);
 
   /// Lifetime counters for metrics, read without the lock (see CircuitBreakerCounters).
   /// Lock-free; does not allocate.
-  CircuitBreakerCounters Counters() const noexcept {
-    CircuitBreakerCounters c;
-    c.slow_calls = slow_calls_.load(std::memory_order_relaxed);
-    c.blocked = blocked_.load(std::memory_order_relaxed);
-    c.ignored = ignored_.load(std::memory_order_relaxed);
-    c.half_open_requests = half_open_requests_.load(std::memory_order_relaxed);
-    for (std::size_t from = 0; from < 3; ++from) {
-      for (std::size_t to = 0; to < 3; ++to) {
-        c.state_changes[from][to] = transitions_[from][to].load(std::memory_order_relaxed);
-      }
-    }
-    success_histogram_.Read(c.success_duration);
-    failure_histogram_.Read(c.failure_duration);
-    c.successes = c.success_duration.count;
-    c.failures = c.failure_duration.count;
-    return c;
-  }
+  CircuitBreakerCounters Counters() const noexcept;
 
   /// Adds a transition listener (an empty function is ignored). Not thread-safe: call it
   /// before the breaker is shared with other threads. Allocates.
@@ -371,59 +273,14 @@ class CircuitBreaker {
 
   // The lifetime figures every recorded outcome updates, whatever its generation.
   void CountLifetimeLocked(bool failure, bool slow, std::size_t histogram_bucket,
-                           std::int64_t duration_ns, std::int64_t now_ns) noexcept {
-    const auto duration_u = static_cast<std::uint64_t>(duration_ns);
-    // The histograms' counts are the lifetime success and failure totals.
-    if (failure) {
-      failure_histogram_.Add(histogram_bucket, duration_u);
-      if (now_ns > last_failure_ns_) last_failure_ns_ = now_ns;
-    } else {
-      success_histogram_.Add(histogram_bucket, duration_u);
-      if (now_ns > last_success_ns_) last_success_ns_ = now_ns;
-    }
-    if (slow) Bump(slow_calls_);
-  }
+                           std::int64_t duration_ns, std::int64_t now_ns) noexcept;
 
   // What an outcome of the current generation does in `state`: the streak, the window, and
   // the transition it may cause.
   void JudgeLocked(CircuitState state, bool failure, bool slow, std::int64_t now_ns,
-                   Pending& pending) noexcept {
-    if (failure) {
-      streak_ = streak_ < 0 ? streak_ - 1 : -1;
-    } else {
-      streak_ = streak_ > 0 ? streak_ + 1 : 1;
-    }
-    switch (state) {
-      case CircuitState::kClosed:
-        window_.Add(now_ns, failure, slow);
-        JudgeClosedLocked(now_ns, pending);
-        break;
-      case CircuitState::kHalfOpen:
-        if (failure) {
-          TripLocked(now_ns, "probe_failed", pending);
-        } else if (++probes_succeeded_ >= half_open_max_calls_) {
-          TransitionLocked(CircuitState::kClosed, now_ns, "probes_succeeded", pending);
-        }
-        break;
-      case CircuitState::kOpen:
-        break;  // The open state issues no permit, so no current outcome can arrive.
-    }
-  }
+                   Pending& pending) noexcept;
 
-  void JudgeClosedLocked(std::int64_t now_ns, Pending& pending) noexcept {
-    if (ConsecutiveFailuresLocked() >= max_failures_) {
-      TripLocked(now_ns, "consecutive_failures", pending);
-      return;
-    }
-    const std::uint64_t failures = window_.Failures();
-    if (failures == 0) return;
-    const std::uint64_t calls = window_.Calls();
-    // The same division as Stats().failure_rate, so the two never disagree.
-    if (calls >= minimum_calls_ &&
-        static_cast<double>(failures) / static_cast<double>(calls) >= config_.failure_threshold) {
-      TripLocked(now_ns, "failure_rate", pending);
-    }
-  }
+  void JudgeClosedLocked(std::int64_t now_ns, Pending& pending) noexcept;
 
   std::uint64_t ConsecutiveFailuresLocked() const noexcept {
     return streak_ < 0 ? static_cast<std::uint64_t>(-streak_) : 0;
@@ -434,90 +291,18 @@ class CircuitBreaker {
     return Permit{false, false, generation, std::chrono::nanoseconds(retry_after_ns)};
   }
 
-  ALERTLLM_CB_COLD Permit AllowLocked(std::int64_t now_ns) noexcept {
-    Pending pending;
-    Permit permit;
-    {
-      std::lock_guard<detail::WordLock> lock(mu_);
-      const CircuitState state = ApplyElapsedOpenLocked(now_ns, pending);
-      const std::uint64_t generation = GenerationOf(word_.load(std::memory_order_relaxed));
-      if (state == CircuitState::kClosed) {
-        permit = Permit{true, false, generation, std::chrono::nanoseconds(0)};
-      } else if (state == CircuitState::kOpen) {
-        permit = Reject(RetryAfterNs(open_until_ns_.load(std::memory_order_relaxed), now_ns),
-                        generation);
-      } else if (probes_out_.load(std::memory_order_relaxed) < half_open_max_calls_) {
-        Bump(probes_out_);
-        Bump(half_open_requests_);
-        permit = Permit{true, true, generation, std::chrono::nanoseconds(0)};
-      } else {
-        permit = Reject(reset_ns_, generation);
-      }
-    }
-    Notify(pending);
-    return permit;
-  }
+  Permit AllowLocked(std::int64_t now_ns) noexcept;
 
-  void RecordIgnored(const Permit& permit) noexcept {
-    if (!permit.probe) {
-      ignored_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    std::lock_guard<detail::WordLock> lock(mu_);
-    ignored_.fetch_add(1, std::memory_order_relaxed);
-    const std::uint64_t word = word_.load(std::memory_order_relaxed);
-    if (GenerationOf(word) == permit.generation && StateOf(word) == CircuitState::kHalfOpen &&
-        probes_out_.load(std::memory_order_relaxed) > 0) {
-      probes_out_.store(probes_out_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    }
-  }
+  void RecordIgnored(const Permit& permit) noexcept;
 
   // If the breaker is open and its period is over, makes the open → half_open transition.
   // Returns the (possibly new) recorded state.
-  CircuitState ApplyElapsedOpenLocked(std::int64_t now_ns, Pending& pending) noexcept {
-    const CircuitState state = StateOf(word_.load(std::memory_order_relaxed));
-    if (state != CircuitState::kOpen) return state;
-    const std::int64_t until = open_until_ns_.load(std::memory_order_relaxed);
-    if (!OpenPeriodOver(until, now_ns)) return state;
-    TransitionLocked(CircuitState::kHalfOpen, until, "reset_timeout_elapsed", pending);
-    return CircuitState::kHalfOpen;
-  }
+  CircuitState ApplyElapsedOpenLocked(std::int64_t now_ns, Pending& pending) noexcept;
 
-  ALERTLLM_CB_COLD void TripLocked(std::int64_t now_ns, const char* reason,
-                                   Pending& pending) noexcept {
-    // Capped so the count cannot overflow; the duration reached max_reset_timeout long before.
-    if (trips_ < 1'000'000) ++trips_;
-    const double scaled =
-        static_cast<double>(reset_ns_) * std::pow(config_.reset_timeout_multiplier, trips_ - 1);
-    const std::int64_t duration = scaled < static_cast<double>(max_reset_ns_)
-                                      ? static_cast<std::int64_t>(scaled)
-                                      : max_reset_ns_;
-    const std::int64_t until = now_ns > kForever - 1 - duration ? kForever - 1 : now_ns + duration;
-    TransitionLocked(CircuitState::kOpen, now_ns, reason, pending, until);
-  }
+  void TripLocked(std::int64_t now_ns, const char* reason, Pending& pending) noexcept;
 
-  ALERTLLM_CB_COLD void TransitionLocked(CircuitState to, std::int64_t at_ns, const char* reason,
-                                         Pending& pending,
-                                         std::int64_t open_until = kForever) noexcept {
-    const std::uint64_t word = word_.load(std::memory_order_relaxed);
-    const CircuitState from = StateOf(word);
-    Bump(transitions_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]);
-    switch (to) {
-      case CircuitState::kClosed:
-        ClearLocked();
-        break;
-      case CircuitState::kOpen:
-        open_until_ns_.store(open_until, std::memory_order_relaxed);
-        break;
-      case CircuitState::kHalfOpen:
-        probes_out_.store(0, std::memory_order_relaxed);
-        probes_succeeded_ = 0;
-        break;
-    }
-    last_change_ns_ = at_ns;
-    word_.store(Pack(to, GenerationOf(word) + 1), std::memory_order_release);
-    pending.items[pending.size++] = PendingTransition{from, to, at_ns, reason};
-  }
+  void TransitionLocked(CircuitState to, std::int64_t at_ns, const char* reason, Pending& pending,
+                        std::int64_t open_until = kForever) noexcept;
 
   void ClearLocked() noexcept {
     window_.Clear();
@@ -529,13 +314,7 @@ class CircuitBreaker {
     if (pending.size != 0) NotifyListeners(pending);
   }
 
-  ALERTLLM_CB_COLD void NotifyListeners(const Pending& pending) const {
-    for (std::size_t i = 0; i < pending.size; ++i) {
-      const PendingTransition& p = pending.items[i];
-      const StateTransition transition{p.from, p.to, FromNs(p.at_ns), std::string_view(p.reason)};
-      for (const Listener& listener : listeners_) listener(transition);
-    }
-  }
+  void NotifyListeners(const Pending& pending) const;
 
   // Immutable after construction.
   const CircuitBreakerConfig config_;
@@ -584,5 +363,8 @@ class CircuitBreaker {
 };
 
 }  // namespace alertllm
+
+// The bodies of the members declared but not defined above (inline, header-only like the rest).
+#include "alertllm/detail/circuit_breaker_impl.hpp"  // IWYU pragma: export
 
 #undef ALERTLLM_CB_COLD
