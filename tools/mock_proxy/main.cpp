@@ -81,73 +81,109 @@ T Number(std::string_view flag, std::string_view text) {
   return value;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  alertllm::mock::MockProxyOptions options;
-  options.port = 8080;
-  bool quiet = false;
-  bool rate_given = false;
-
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::optional<std::string_view> inline_value;
-    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      inline_value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    auto value = [&]() -> std::string_view {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= argc) BadFlag(std::string(arg) + " needs a value");
-      return argv[++i];
-    };
-    auto no_value = [&] {
-      if (inline_value) BadFlag(std::string(arg) + " takes no value");
-    };
-    auto& faults = options.faults;
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kHelp;
-      return 0;
-    } else if (arg == "--port") {
-      options.port = Number<int>(arg, value());
-      if (options.port < 0 || options.port > 65535) BadFlag("--port must be in 0..65535");
-    } else if (arg == "--failure-rate") {
-      faults.failure_rate = Number<double>(arg, value());
-      rate_given = true;
-    } else if (arg == "--status") {
-      faults.status = Number<int>(arg, value());
-    } else if (arg == "--latency-ms") {
-      faults.latency_ms = Number<int>(arg, value());
-    } else if (arg == "--retry-after") {
-      faults.retry_after = std::string(value());
-    } else if (arg == "--malformed") {
-      no_value();
-      faults.malformed = true;
-    } else if (arg == "--truncated") {
-      no_value();
-      faults.truncated = true;
-    } else if (arg == "--drop") {
-      no_value();
-      faults.drop = true;
-    } else if (arg == "--down-for-seconds") {
-      faults.down_for_seconds = Number<double>(arg, value());
-    } else if (arg == "--seed") {
-      options.seed = Number<std::uint64_t>(arg, value());
-    } else if (arg == "--quiet") {
-      no_value();
-      quiet = true;
-    } else {
-      BadFlag("unknown flag '" + std::string(argv[i]) + "'");
+// One command-line argument being parsed: its name, a value given after '=', and the rest of
+// argv for a value given as the next argument.
+class Arg {
+ public:
+  Arg(int argc, char** argv, int& i) : argc_(argc), argv_(argv), i_(i), raw_(argv[i]) {
+    name_ = raw_;
+    if (const auto eq = name_.find('='); name_.starts_with("--") && eq != std::string_view::npos) {
+      inline_value_ = name_.substr(eq + 1);
+      name_ = name_.substr(0, eq);
     }
   }
-  if (auto error = alertllm::mock::NormalizeFaults(options.faults, rate_given)) {
+
+  std::string_view name() const { return name_; }
+  std::string_view raw() const { return raw_; }
+
+  std::string_view Value() {
+    if (inline_value_) return *inline_value_;
+    if (i_ + 1 >= argc_) BadFlag(std::string(name_) + " needs a value");
+    return argv_[++i_];
+  }
+
+  void NoValue() const {
+    if (inline_value_) BadFlag(std::string(name_) + " takes no value");
+  }
+
+ private:
+  int argc_;
+  char** argv_;
+  int& i_;
+  std::string_view raw_;
+  std::string_view name_;
+  std::optional<std::string_view> inline_value_;
+};
+
+struct Flags {
+  alertllm::mock::MockProxyOptions options;
+  bool quiet = false;
+  bool rate_given = false;
+  bool help = false;
+};
+
+// Sets what `arg` names; exits 2 when the flag or its value is bad.
+void ApplyFlag(Arg& arg, Flags& flags) {
+  const std::string_view name = arg.name();
+  auto& options = flags.options;
+  auto& faults = options.faults;
+  if (name == "--help" || name == "-h") {
+    flags.help = true;
+  } else if (name == "--port") {
+    options.port = Number<int>(name, arg.Value());
+    if (options.port < 0 || options.port > 65535) BadFlag("--port must be in 0..65535");
+  } else if (name == "--failure-rate") {
+    faults.failure_rate = Number<double>(name, arg.Value());
+    flags.rate_given = true;
+  } else if (name == "--status") {
+    faults.status = Number<int>(name, arg.Value());
+  } else if (name == "--latency-ms") {
+    faults.latency_ms = Number<int>(name, arg.Value());
+  } else if (name == "--retry-after") {
+    faults.retry_after = std::string(arg.Value());
+  } else if (name == "--malformed") {
+    arg.NoValue();
+    faults.malformed = true;
+  } else if (name == "--truncated") {
+    arg.NoValue();
+    faults.truncated = true;
+  } else if (name == "--drop") {
+    arg.NoValue();
+    faults.drop = true;
+  } else if (name == "--down-for-seconds") {
+    faults.down_for_seconds = Number<double>(name, arg.Value());
+  } else if (name == "--seed") {
+    options.seed = Number<std::uint64_t>(name, arg.Value());
+  } else if (name == "--quiet") {
+    arg.NoValue();
+    flags.quiet = true;
+  } else {
+    BadFlag("unknown flag '" + std::string(arg.raw()) + "'");
+  }
+}
+
+// The flags of argv, fault ranges checked; exits 2 when one is bad. Stops at --help, so the
+// flags after it are not looked at.
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  flags.options.port = 8080;
+  for (int i = 1; i < argc && !flags.help; ++i) {
+    Arg arg(argc, argv, i);
+    ApplyFlag(arg, flags);
+  }
+  if (flags.help) return flags;
+  if (auto error = alertllm::mock::NormalizeFaults(flags.options.faults, flags.rate_given)) {
     std::string flag = "--" + error->field;
     for (char& c : flag) {
       if (c == '_') c = '-';
     }
     BadFlag(flag + " " + error->message);
   }
+  return flags;
+}
 
+// Serves until SIGINT or SIGTERM; the exit code.
+int Serve(alertllm::mock::MockProxyOptions options, bool quiet) {
   static std::mutex log_mutex;
   if (!quiet) {
     options.log = [](std::string_view line) {
@@ -181,4 +217,15 @@ int main(int argc, char** argv) {
   }
   proxy.Stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  if (flags.help) {
+    std::cout << kHelp;
+    return 0;
+  }
+  return Serve(flags.options, flags.quiet);
 }

@@ -116,13 +116,6 @@ inline constexpr std::size_t kFallbackMaxValueBytes = 200;
 /// Bytes of the alert name the rules look at.
 inline constexpr std::size_t kFallbackMaxNameBytes = 256;
 
-/// Kept for callers outside the library (tools/mock_proxy) until they call Clip(): the one
-/// clip helper, at kFallbackMaxValueBytes.
-inline std::string FallbackClip(std::string_view text,
-                                std::size_t max_bytes = kFallbackMaxValueBytes) {
-  return Clip(text, max_bytes);
-}
-
 /// The alert name as the rules read it: ASCII letters lower-cased, digits kept, everything
 /// else dropped, at most kFallbackMaxNameBytes of the name looked at.
 inline std::string FallbackNameKey(std::string_view name) {
