@@ -114,92 +114,121 @@ void AppendPadded(std::string& out, std::int64_t value, int width) {
   while (count > 0) out += digits[--count];
 }
 
-}  // namespace
-
-Result<OptionalTime> ParseRfc3339(std::string_view text) {
+// The fields of a timestamp as written. Parsing checks only the syntax; the calendar and clock
+// ranges are checked once the whole text has been read, so a malformed tail is reported before
+// an impossible date, as it always was.
+struct Rfc3339Fields {
   int year = 0;
   int month = 0;
   int day = 0;
   int hour = 0;
   int minute = 0;
   int second = 0;
-  if (!ReadNumber(text, 0, 4, year)) return NotRfc3339(text, "expected a 4-digit year");
-  if (!HasChar(text, 4, '-') || !ReadNumber(text, 5, 2, month) || !HasChar(text, 7, '-') ||
-      !ReadNumber(text, 8, 2, day)) {
+  std::int64_t nanos = 0;
+  bool zulu = false;
+  int offset_seconds = 0;
+};
+
+// "YYYY-MM-DD" at offsets 0..9.
+Result<void> ParseDatePart(std::string_view text, Rfc3339Fields& fields) {
+  if (!ReadNumber(text, 0, 4, fields.year)) return NotRfc3339(text, "expected a 4-digit year");
+  if (!HasChar(text, 4, '-') || !ReadNumber(text, 5, 2, fields.month) || !HasChar(text, 7, '-') ||
+      !ReadNumber(text, 8, 2, fields.day)) {
     return NotRfc3339(text, "expected the date as YYYY-MM-DD");
   }
+  return {};
+}
+
+// "Thh:mm:ss" at offsets 10..18.
+Result<void> ParseTimePart(std::string_view text, Rfc3339Fields& fields) {
   if (!HasChar(text, 10, 'T') && !HasChar(text, 10, 't')) {
     return NotRfc3339(text, "expected 'T' after the date");
   }
-  if (!ReadNumber(text, 11, 2, hour) || !HasChar(text, 13, ':') ||
-      !ReadNumber(text, 14, 2, minute) || !HasChar(text, 16, ':') ||
-      !ReadNumber(text, 17, 2, second)) {
+  if (!ReadNumber(text, 11, 2, fields.hour) || !HasChar(text, 13, ':') ||
+      !ReadNumber(text, 14, 2, fields.minute) || !HasChar(text, 16, ':') ||
+      !ReadNumber(text, 17, 2, fields.second)) {
     return NotRfc3339(text, "expected the time as hh:mm:ss");
   }
+  return {};
+}
 
-  std::size_t pos = 19;
-  std::int64_t nanos = 0;
-  if (HasChar(text, pos, '.')) {
-    ++pos;
-    const std::size_t first_digit = pos;
-    while (pos < text.size() && IsDigit(text[pos])) ++pos;
-    const std::size_t digits = pos - first_digit;
-    if (digits == 0) return NotRfc3339(text, "expected digits after '.'");
-    if (digits > 9) return NotRfc3339(text, "more than 9 fraction digits");
-    for (std::size_t i = first_digit; i < first_digit + 9; ++i) {
-      nanos = nanos * 10 + (i < pos ? text[i] - '0' : 0);
-    }
+// An optional ".d" to ".ddddddddd" at `pos`, scaled to nanoseconds; `pos` ends past it.
+Result<void> ParseFraction(std::string_view text, std::size_t& pos, std::int64_t& nanos) {
+  if (!HasChar(text, pos, '.')) return {};
+  ++pos;
+  const std::size_t first_digit = pos;
+  while (pos < text.size() && IsDigit(text[pos])) ++pos;
+  const std::size_t digits = pos - first_digit;
+  if (digits == 0) return NotRfc3339(text, "expected digits after '.'");
+  if (digits > 9) return NotRfc3339(text, "more than 9 fraction digits");
+  for (std::size_t i = first_digit; i < first_digit + 9; ++i) {
+    nanos = nanos * 10 + (i < pos ? text[i] - '0' : 0);
   }
+  return {};
+}
 
-  bool zulu = false;
-  int offset_seconds = 0;
+// "+hh:mm" or "-hh:mm" at `pos`, as signed seconds east of UTC; `pos` ends past it.
+Result<void> ParseZoneOffset(std::string_view text, std::size_t& pos, int& offset_seconds) {
+  const int sign = text[pos] == '-' ? -1 : 1;
+  int offset_hours = 0;
+  int offset_minutes = 0;
+  if (!ReadNumber(text, pos + 1, 2, offset_hours) || !HasChar(text, pos + 3, ':') ||
+      !ReadNumber(text, pos + 4, 2, offset_minutes)) {
+    return NotRfc3339(text, "expected the offset as +hh:mm or -hh:mm");
+  }
+  if (offset_hours > 23) return NotRfc3339(text, "offset hour " + std::to_string(offset_hours));
+  if (offset_minutes > 59) {
+    return NotRfc3339(text, "offset minute " + std::to_string(offset_minutes));
+  }
+  offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
+  pos += 6;
+  return {};
+}
+
+// 'Z' (either case) or an offset at `pos`, which must then be the end of the text.
+Result<void> ParseZone(std::string_view text, std::size_t pos, Rfc3339Fields& fields) {
   if (pos == text.size()) return NotRfc3339(text, "missing time zone");
   if (text[pos] == 'Z' || text[pos] == 'z') {
-    zulu = true;
+    fields.zulu = true;
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
-    const int sign = text[pos] == '-' ? -1 : 1;
-    int offset_hours = 0;
-    int offset_minutes = 0;
-    if (!ReadNumber(text, pos + 1, 2, offset_hours) || !HasChar(text, pos + 3, ':') ||
-        !ReadNumber(text, pos + 4, 2, offset_minutes)) {
-      return NotRfc3339(text, "expected the offset as +hh:mm or -hh:mm");
-    }
-    if (offset_hours > 23) {
-      return NotRfc3339(text, "offset hour " + std::to_string(offset_hours));
-    }
-    if (offset_minutes > 59) {
-      return NotRfc3339(text, "offset minute " + std::to_string(offset_minutes));
-    }
-    offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
-    pos += 6;
+    if (auto offset = ParseZoneOffset(text, pos, fields.offset_seconds); !offset) return offset;
   } else {
     return NotRfc3339(text, "expected 'Z' or an offset such as +02:00 after the time");
   }
   if (pos != text.size()) return NotRfc3339(text, "unexpected characters after the time zone");
+  return {};
+}
 
-  if (month < 1 || month > 12) return NotRfc3339(text, "month " + std::to_string(month));
-  if (day < 1 || day > DaysInMonth(year, month)) {
-    return NotRfc3339(text, "day " + std::to_string(day) + " does not exist in " +
+// The calendar and clock ranges, leap years included.
+Result<void> CheckRanges(std::string_view text, const Rfc3339Fields& f) {
+  if (f.month < 1 || f.month > 12) return NotRfc3339(text, "month " + std::to_string(f.month));
+  if (f.day < 1 || f.day > DaysInMonth(f.year, f.month)) {
+    return NotRfc3339(text, "day " + std::to_string(f.day) + " does not exist in " +
                                 std::string(text.substr(0, 7)));
   }
-  if (hour > 23) return NotRfc3339(text, "hour " + std::to_string(hour));
-  if (minute > 59) return NotRfc3339(text, "minute " + std::to_string(minute));
+  if (f.hour > 23) return NotRfc3339(text, "hour " + std::to_string(f.hour));
+  if (f.minute > 59) return NotRfc3339(text, "minute " + std::to_string(f.minute));
   // Go rejects leap seconds too, so Alertmanager never sends one.
-  if (second > 59) return NotRfc3339(text, "second " + std::to_string(second));
+  if (f.second > 59) return NotRfc3339(text, "second " + std::to_string(f.second));
+  return {};
+}
 
-  // Go's zero time, which Alertmanager writes for "no end". It is compared field by field
-  // because the instant itself lies far outside what a time_point holds.
-  if (zulu && year == 1 && month == 1 && day == 1 && hour == 0 && minute == 0 && second == 0 &&
-      nanos == 0) {
-    return OptionalTime{};
-  }
+// Go's zero time, which Alertmanager writes for "no end". It is compared field by field
+// because the instant itself lies far outside what a time_point holds.
+bool IsGoZeroTime(const Rfc3339Fields& f) noexcept {
+  return f.zulu && f.year == 1 && f.month == 1 && f.day == 1 && f.hour == 0 && f.minute == 0 &&
+         f.second == 0 && f.nanos == 0;
+}
 
+// The instant of valid fields, or an error when a nanosecond time_point cannot hold it.
+Result<OptionalTime> ToTimePoint(std::string_view text, const Rfc3339Fields& f) {
   // Four-digit years keep this far from overflow; the range check below is exact.
   const std::int64_t seconds =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+      DaysFromCivil(f.year, static_cast<unsigned>(f.month), static_cast<unsigned>(f.day)) *
           kSecondsPerDay +
-      hour * 3600 + minute * 60 + second - offset_seconds;
+      f.hour * 3600 + f.minute * 60 + f.second - f.offset_seconds;
+  const std::int64_t nanos = f.nanos;
   if (seconds < kMinSeconds || (seconds == kMinSeconds && nanos < kMinNanos) ||
       seconds > kMaxSeconds || (seconds == kMaxSeconds && nanos > kMaxNanos)) {
     return Error{ErrorCode::kInvalidRequest,
@@ -213,6 +242,20 @@ Result<OptionalTime> ParseRfc3339(std::string_view text) {
   return OptionalTime{
       std::chrono::system_clock::time_point(std::chrono::floor<std::chrono::system_clock::duration>(
           std::chrono::nanoseconds(since_epoch)))};
+}
+
+}  // namespace
+
+Result<OptionalTime> ParseRfc3339(std::string_view text) {
+  Rfc3339Fields fields;
+  if (auto date = ParseDatePart(text, fields); !date) return date.error();
+  if (auto time = ParseTimePart(text, fields); !time) return time.error();
+  std::size_t pos = 19;  // just past "YYYY-MM-DDThh:mm:ss"
+  if (auto fraction = ParseFraction(text, pos, fields.nanos); !fraction) return fraction.error();
+  if (auto zone = ParseZone(text, pos, fields); !zone) return zone.error();
+  if (auto ranges = CheckRanges(text, fields); !ranges) return ranges.error();
+  if (IsGoZeroTime(fields)) return OptionalTime{};
+  return ToTimePoint(text, fields);
 }
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t) {

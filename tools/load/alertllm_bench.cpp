@@ -21,9 +21,11 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sample_alert.hpp"
@@ -74,15 +76,19 @@ double CpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
+// The command line as given; empty strings are flags that were not passed.
+struct Flags {
   std::string url;
   std::string protocol;
   std::string model;
   bool has_model = false;
   long long requests = 10000;
   long long threads = 1;
+};
+
+// Fills `flags` from argv. Returns the exit status when main should stop here: 0 after --help,
+// 2 after a usage error (already printed).
+std::optional<int> ParseFlags(int argc, char** argv, Flags& flags) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -92,40 +98,57 @@ int main(int argc, char** argv) try {
     if (i + 1 >= argc) return UsageError("missing value after " + std::string(arg));
     const std::string_view value = argv[++i];
     if (arg == "--url") {
-      url = value;
+      flags.url = value;
     } else if (arg == "--protocol") {
-      protocol = value;
+      flags.protocol = value;
     } else if (arg == "--model") {
-      model = value;
-      has_model = true;
+      flags.model = value;
+      flags.has_model = true;
     } else if (arg == "--requests") {
-      if (!ParseCount(value, 1, requests)) {
+      if (!ParseCount(value, 1, flags.requests)) {
         return UsageError("--requests: '" + std::string(value) + "' is not a count ≥ 1");
       }
     } else if (arg == "--threads") {
-      if (!ParseCount(value, 1, threads) || threads > 1024) {
+      if (!ParseCount(value, 1, flags.threads) || flags.threads > 1024) {
         return UsageError("--threads: '" + std::string(value) + "' is not a count in 1..1024");
       }
     } else {
       return UsageError("unknown option " + std::string(arg));
     }
   }
-  if (url.empty()) return UsageError("--url is required");
+  if (flags.url.empty()) return UsageError("--url is required");
+  return std::nullopt;
+}
 
+// The LLM_* variables overridden by the flags, validated. Returns the exit status (2, usage
+// error printed) when there is no usable configuration.
+std::optional<int> BuildConfig(const Flags& flags, alertllm::Config& out) {
   alertllm::Result<alertllm::Config> config = alertllm::ConfigFromEnv();
   if (!config) return UsageError("environment: " + config.error().message);
-  config->base_url = url;
-  if (protocol == "openai") {
+  config->base_url = flags.url;
+  if (flags.protocol == "openai") {
     config->protocol = alertllm::Protocol::kOpenAI;
-  } else if (protocol == "proxy") {
+  } else if (flags.protocol == "proxy") {
     config->protocol = alertllm::Protocol::kProxy;
-  } else if (!protocol.empty()) {
-    return UsageError("--protocol: '" + protocol + "' is not proxy or openai");
+  } else if (!flags.protocol.empty()) {
+    return UsageError("--protocol: '" + flags.protocol + "' is not proxy or openai");
   }
-  if (has_model) config->model = model;
+  if (flags.has_model) config->model = flags.model;
   if (auto valid = alertllm::Validate(*config); !valid) return UsageError(valid.error().message);
+  out = std::move(*config);
+  return std::nullopt;
+}
 
-  alertllm::HttpLlmClient client(*config);
+struct RunStats {
+  double seconds = 0;  // wall time of the whole run
+  double cpu = 0;      // this process's user+system CPU time over the run
+  long long errors = 0;
+};
+
+// Sends `requests` calls through one client shared by `threads` threads (this one included).
+// Only the first error is printed, so a dead server does not flood stderr.
+RunStats Run(const alertllm::Config& config, long long requests, long long threads) {
+  alertllm::HttpLlmClient client(config);
   const alertllm::Alert alert = alertllm::bench::SampleAlert();
   std::atomic<long long> next{0};
   std::atomic<long long> errors{0};
@@ -150,13 +173,28 @@ int main(int argc, char** argv) try {
   for (long long t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (std::thread& thread : pool) thread.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu = CpuSeconds() - cpu_start;
+  RunStats stats;
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.cpu = CpuSeconds() - cpu_start;
+  stats.errors = errors.load();
+  return stats;
+}
 
+// The one output line; its format is what scripts and the README parse.
+void Report(long long requests, const RunStats& stats) {
   std::printf("requests=%lld seconds=%.3f req/s=%.0f cpu_us_per_req=%.1f errors=%lld\n", requests,
-              seconds, static_cast<double>(requests) / seconds,
-              cpu * 1e6 / static_cast<double>(requests), errors.load());
+              stats.seconds, static_cast<double>(requests) / stats.seconds,
+              stats.cpu * 1e6 / static_cast<double>(requests), stats.errors);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  Flags flags;
+  if (const std::optional<int> status = ParseFlags(argc, argv, flags)) return *status;
+  alertllm::Config config;
+  if (const std::optional<int> status = BuildConfig(flags, config)) return *status;
+  Report(flags.requests, Run(config, flags.requests, flags.threads));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "alertllm-bench: %s\n", e.what());
