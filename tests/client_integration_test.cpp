@@ -15,6 +15,7 @@
 
 #include "alertllm/client.hpp"
 #include "alertllm/errors.hpp"
+#include "support/local_http_server.hpp"
 
 namespace alertllm {
 namespace {
@@ -80,19 +81,11 @@ class ClientIntegrationTest : public ::testing::Test {
     server_.Get("/v1/models", [](const httplib::Request&, httplib::Response& res) {
       res.status = 503;
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto give_up = Clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    ASSERT_TRUE(server_.is_running());
+    ASSERT_TRUE(http_.Start());
   }
 
   void TearDown() override {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
+    http_.Stop();
   }
 
   void Record(const httplib::Request& req) {
@@ -103,7 +96,7 @@ class ClientIntegrationTest : public ::testing::Test {
 
   Config MakeConfig(Protocol protocol) const {
     Config config;
-    config.base_url = "http://127.0.0.1:" + std::to_string(port_);
+    config.base_url = http_.url();
     config.api_key = "sk-integration";
     config.protocol = protocol;
     config.timeout = std::chrono::seconds(5);
@@ -111,9 +104,8 @@ class ClientIntegrationTest : public ::testing::Test {
     return config;
   }
 
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = -1;
+  test::LocalHttpServer http_;
+  httplib::Server& server_ = http_.server();
   std::atomic<int> fail_first_{0};
   std::atomic<bool> always_retry_after_{false};
   std::mutex mutex_;

@@ -30,6 +30,7 @@
 #include "alertllm/curl_transport.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/transport.hpp"
+#include "support/local_http_server.hpp"
 
 namespace {
 thread_local bool g_track_allocations = false;
@@ -218,24 +219,16 @@ class CurlTransportTest : public ::testing::Test {
                                });
     });
 
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto give_up = Clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    ASSERT_TRUE(server_.is_running());
+    ASSERT_TRUE(http_.Start());
   }
 
   void TearDown() override {
     release_ = true;
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
+    http_.Stop();
   }
 
   std::string Url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+    return http_.url() + std::string(path);
   }
 
   HttpRequest Get(std::string_view path) const {
@@ -265,9 +258,8 @@ class CurlTransportTest : public ::testing::Test {
     return remote_ports_;
   }
 
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = -1;
+  test::LocalHttpServer http_;
+  httplib::Server& server_ = http_.server();
   std::atomic<bool> release_{false};
   std::atomic<int> target_hits_{0};
   std::mutex mutex_;
@@ -612,7 +604,7 @@ TEST(CurlTransportRawTest, ResetMidBodyIsNetworkError) {
 }
 
 
-// An HTTPS server with a self-signed certificate for 127.0.0.1 (tests/data/tls, made with
+// An HTTPS server with a self-signed certificate for 127.0.0.1 (testdata/tls, made with
 // `openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj /CN=127.0.0.1
 // -addext subjectAltName=IP:127.0.0.1`; test-only key).
 class CurlTransportTlsTest : public ::testing::Test {
@@ -620,9 +612,6 @@ class CurlTransportTlsTest : public ::testing::Test {
   static std::string CertFile() { return ALERTLLM_TLS_DIR "/localhost.crt"; }
 
   void SetUp() override {
-    server_ = std::make_unique<httplib::SSLServer>(
-        CertFile().c_str(), ALERTLLM_TLS_DIR "/localhost.key");
-    ASSERT_TRUE(server_->is_valid());
     server_->set_keep_alive_max_count(100000);
     server_->set_tcp_nodelay(true);
     server_->Get("/hello", [this](const httplib::Request& req, httplib::Response& res) {
@@ -630,32 +619,24 @@ class CurlTransportTlsTest : public ::testing::Test {
       remote_ports_.insert(req.remote_port);
       res.set_content("secure hello", "text/plain");
     });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    const auto give_up = Clock::now() + std::chrono::seconds(5);
-    while (!server_->is_running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    ASSERT_TRUE(server_->is_running());
+    ASSERT_TRUE(https_.Start());
   }
 
   void TearDown() override {
-    if (server_ != nullptr) server_->stop();
-    if (thread_.joinable()) thread_.join();
+    https_.Stop();
   }
 
   HttpRequest Get() const {
     HttpRequest request;
     request.method = "GET";
-    request.url = "https://127.0.0.1:" + std::to_string(port_) + "/hello";
+    request.url = "https://127.0.0.1:" + std::to_string(https_.port()) + "/hello";
     request.timeout = std::chrono::seconds(5);
     return request;
   }
 
-  std::unique_ptr<httplib::SSLServer> server_;
-  std::thread thread_;
-  int port_ = -1;
+  test::LocalHttpServer https_{std::make_unique<httplib::SSLServer>(
+      CertFile().c_str(), ALERTLLM_TLS_DIR "/localhost.key")};
+  httplib::Server* server_ = &https_.server();
   std::mutex mutex_;
   std::set<int> remote_ports_;  // guarded by mutex_
 };

@@ -21,6 +21,7 @@
 #include "alertllm/alert.hpp"
 #include "alertllm/config.hpp"
 #include "alertllm/webhook.hpp"
+#include "support/captures.hpp"
 #include "util/rfc3339.hpp"
 
 namespace alertllm::internal {
@@ -85,26 +86,8 @@ bool IsValidUtf8WithoutControls(std::string_view text) {
                       [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
-const std::filesystem::path kDataDir = ALERTLLM_TEST_DATA_DIR;
-
-std::vector<std::filesystem::path> CaptureFiles() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kDataDir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with("alertmanager_webhook_") && name.ends_with(".json")) {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using test::CaptureFiles;
+using test::ReadFile;
 
 TEST(ProtocolPathTest, PathsPerProtocol) {
   EXPECT_EQ(ClassifyPath(Protocol::kProxy), "/classify");

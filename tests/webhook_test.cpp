@@ -15,6 +15,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/captures.hpp"
+
 namespace alertllm {
 namespace {
 
@@ -22,35 +24,15 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const std::filesystem::path kDataDir = ALERTLLM_TEST_DATA_DIR;
-
-std::vector<std::filesystem::path> CaptureFiles() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kDataDir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with("alertmanager_webhook_") && name.ends_with(".json")) {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using test::CaptureFiles;
+using test::ReadFile;
 
 // The capture whose name starts with alertmanager_webhook_<number>_.
 std::string ReadCapture(std::string_view number) {
   const std::string prefix = "alertmanager_webhook_" + std::string(number) + "_";
-  for (const auto& path : CaptureFiles()) {
-    if (path.filename().string().starts_with(prefix)) return ReadFile(path);
-  }
-  ADD_FAILURE() << "no capture " << prefix << "*";
-  return {};
+  std::string body = test::ReadCapture(prefix);
+  if (body.empty()) ADD_FAILURE() << "no capture " << prefix << "*";
+  return body;
 }
 
 std::vector<Alert> ParseOk(std::string_view body) {
