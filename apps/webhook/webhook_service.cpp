@@ -6,14 +6,10 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <exception>
-#include <mutex>
 #include <stdexcept>
 #include <stop_token>
 #include <thread>
@@ -22,25 +18,18 @@
 #include "alertllm/detail/quote.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
+#include "classification_json.hpp"
+#include "fan_out.hpp"
+#include "webhook_health.hpp"
 
 namespace alertllm::webhook {
 
 namespace {
 
-using Json = nlohmann::json;
-
 constexpr std::string_view kJsonType = "application/json";
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
 
-// Bodies may hold invalid UTF-8 (quoted in a parse error, or in a label value the client echoes
-// back); replacing it keeps dump() from throwing.
-std::string Dump(const Json& json) {
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-std::string ErrorBody(std::string_view message) {
-  return Dump(Json{{"error", std::string(message)}});
-}
+using apps::ErrorBody;
 
 // Label values come from whoever can reach the port: printable ASCII only, clipped, so that a
 // value cannot forge a log line or flood the log.
@@ -56,72 +45,7 @@ std::string LogSafe(std::string_view text) {
   return out;
 }
 
-std::string FormatUtc(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{ms - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
-}
-
-// The breaker keeps steady-clock time; the health JSON shows wall time, so the point is moved
-// by its distance from steady now.
-Json WallTime(std::chrono::steady_clock::time_point t) {
-  if (t == CircuitBreakerStats::kNever || t == std::chrono::steady_clock::time_point::max()) {
-    return nullptr;
-  }
-  const auto offset = t - std::chrono::steady_clock::now();
-  return FormatUtc(std::chrono::system_clock::now() +
-                   std::chrono::duration_cast<std::chrono::system_clock::duration>(offset));
-}
-
-Json ClassificationJson(const Alert& alert, const Result<Classification>& result) {
-  Json out = {{"fingerprint", alert.fingerprint},
-              {"alertname", alert.alert_name},
-              {"status", std::string(ToString(alert.status))},
-              {"ok", result.has_value()}};
-  if (result.has_value()) {
-    const Classification& c = *result;
-    out["source"] = c.source;
-    out["severity"] = std::string(ToString(c.severity));
-    out["confidence"] = c.confidence;
-    out["category"] = c.category;
-    out["summary"] = c.summary;
-    out["attempts"] = c.attempts;
-    if (!c.fallback_reason.empty()) out["fallback_reason"] = c.fallback_reason;
-  } else {
-    const Error& e = result.error();
-    out["source"] = nullptr;
-    out["severity"] = nullptr;
-    out["confidence"] = nullptr;
-    out["category"] = nullptr;
-    out["summary"] = nullptr;
-    out["attempts"] = e.attempts;
-    out["error"] = {{"category", std::string(ClassifyError(e))}, {"message", e.message}};
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string_view HealthStateName(CircuitState state) noexcept {
-  switch (state) {
-    case CircuitState::kClosed:
-      return "closed";
-    case CircuitState::kOpen:
-      return "open";
-    case CircuitState::kHalfOpen:
-      return "half-open";
-  }
-  return "closed";
-}
 
 struct WebhookService::Impl {
   Impl(std::shared_ptr<LlmClient> llm, WebhookServiceOptions opts)
@@ -166,42 +90,27 @@ struct WebhookService::Impl {
     const std::vector<Alert>& batch = *parsed;
     alerts.Increment(static_cast<double>(batch.size()));
 
-    std::vector<std::optional<Result<Classification>>> results(batch.size());
+    std::vector<std::optional<Result<Classification>>> slots(batch.size());
     const CallOptions call{std::nullopt, stop.get_token()};
     auto classify = [&](std::size_t i) {
       try {
-        results[i].emplace(client->ClassifyAlert(batch[i], call));
+        slots[i].emplace(client->ClassifyAlert(batch[i], call));
       } catch (const std::exception& e) {
-        results[i].emplace(Error{ErrorCode::kUnknown, e.what()});
+        slots[i].emplace(Error{ErrorCode::kUnknown, e.what()});
       } catch (...) {
-        results[i].emplace(Error{ErrorCode::kUnknown, "unknown exception"});
+        slots[i].emplace(Error{ErrorCode::kUnknown, "unknown exception"});
       }
     };
-    const std::size_t workers =
-        std::min(batch.size(), static_cast<std::size_t>(options.concurrency));
-    if (workers <= 1) {
-      for (std::size_t i = 0; i < batch.size(); ++i) classify(i);
-    } else {
-      std::atomic<std::size_t> next{0};
-      auto work = [&] {
-        for (std::size_t i = next.fetch_add(1); i < batch.size(); i = next.fetch_add(1)) {
-          classify(i);
-        }
-      };
-      std::vector<std::jthread> pool;
-      pool.reserve(workers - 1);
-      for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
-      work();
-    }
+    apps::ForEachIndex(batch.size(), options.concurrency, classify);
 
-    Json list = Json::array();
+    std::vector<Result<Classification>> results;
+    results.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Result<Classification>& result = *results[i];
+      const Result<Classification>& result = results.emplace_back(std::move(*slots[i]));
       Log(batch[i], result);
       (result.has_value() ? classified_ok : classified_error)->Increment();
-      list.push_back(ClassificationJson(batch[i], result));
     }
-    return {200, Dump(Json{{"classifications", std::move(list)}})};
+    return {200, apps::ClassificationsBody(batch, results)};
   }
 
   void Log(const Alert& alert, const Result<Classification>& result) const {
@@ -230,15 +139,7 @@ struct WebhookService::Impl {
   }
 
   std::string HealthJson() const {
-    const CircuitBreakerStats stats =
-        options.breaker_stats ? options.breaker_stats() : CircuitBreakerStats{};
-    Json llm = {{"circuit_breaker_state", std::string(HealthStateName(stats.state))},
-                {"failure_count", stats.failure_count},
-                {"success_count", stats.success_count},
-                {"last_failure", WallTime(stats.last_failure)},
-                {"next_retry_at", stats.state == CircuitState::kOpen ? WallTime(stats.next_retry_at)
-                                                                     : Json(nullptr)}};
-    return Dump(Json{{"status", "healthy"}, {"llm", std::move(llm)}});
+    return HealthBody(options.breaker_stats ? options.breaker_stats() : CircuitBreakerStats{});
   }
 
   template <typename Handler>
