@@ -11,16 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "support/captures.hpp"
+
 namespace alertllm::cli {
 namespace {
 
 using namespace std::chrono_literals;
 
+// A capture in testdata/alertmanager by its file name.
 std::string ReadCapture(const std::string& name) {
-  std::ifstream in(std::string(ALERTLLM_TEST_DATA_DIR) + "/" + name, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return test::ReadFile(test::TestdataDir() / "alertmanager" / name);
 }
 
 constexpr const char* kAlertLine =

@@ -19,6 +19,8 @@
 
 #include "alertllm/client.hpp"
 #include "alertllm/webhook.hpp"
+#include "support/captures.hpp"
+#include "support/local_http_server.hpp"
 #include "webhook_service.hpp"
 
 namespace alertllm::webhook {
@@ -26,24 +28,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using test::ReadFile;
 
-std::vector<std::filesystem::path> Payloads() {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(ALERTLLM_TEST_DATA_DIR)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("alertmanager_webhook_", 0) == 0 && entry.path().extension() == ".json") {
-      paths.push_back(entry.path());
-    }
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
+std::filesystem::path CapturesDir() { return test::TestdataDir() / "alertmanager"; }
+
+// The real Alertmanager captures (testdata/alertmanager).
+std::vector<std::filesystem::path> Payloads() { return test::CaptureFiles(); }
 
 // The fake LLM proxy: answers POST /classify with a fixed classification, or 503 while
 // `failing` is set.
@@ -61,23 +51,16 @@ class FakeLlm {
           R"("confidence":0.8,"reasoning":"load","suggestions":["scale"]},"request_id":"r1"})",
           "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~FakeLlm() {
-    server_.stop();
-    thread_.join();
+    if (!http_.Start()) ADD_FAILURE() << "the fake LLM did not start";
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return http_.url(); }
   void set_failing(bool failing) { failing_.store(failing); }
   int calls() const { return calls_.load(); }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = -1;
+  test::LocalHttpServer http_;
+  httplib::Server& server_ = http_.server();
   std::atomic<bool> failing_{false};
   std::atomic<int> calls_{0};
 };
@@ -280,8 +263,8 @@ TEST_F(WebhookServiceTest, UnknownPathIs404AndWrongMethodIs405) {
 TEST_F(WebhookServiceTest, FailedClassificationsAre200AndCarryTheirError) {
   StartService();
   llm_.set_failing(true);
-  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
-                           "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
+  auto res =
+      Post(ReadFile(CapturesDir() / "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   const Json list = Json::parse(res->body).at("classifications");
@@ -298,8 +281,7 @@ TEST_F(WebhookServiceTest, FailedClassificationsAre200AndCarryTheirError) {
 TEST_F(WebhookServiceTest, FallbackAnswersCarryTheirReason) {
   StartService(FallbackMode::kRules);
   llm_.set_failing(true);
-  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
-                           "alertmanager_webhook_02_NodeDown_firing.json"));
+  auto res = Post(ReadFile(CapturesDir() / "alertmanager_webhook_02_NodeDown_firing.json"));
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   const Json c = Json::parse(res->body).at("classifications").at(0);
@@ -324,8 +306,8 @@ TEST_F(WebhookServiceTest, HealthzHasTheSeedShapeWhileClosed) {
 TEST_F(WebhookServiceTest, HealthzIs200WhileTheBreakerIsOpen) {
   StartService();
   llm_.set_failing(true);
-  auto res = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
-                           "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
+  auto res =
+      Post(ReadFile(CapturesDir() / "alertmanager_webhook_06_HighCPUUsage_grouped_2_firing.json"));
   ASSERT_TRUE(res);
   ASSERT_EQ(client_->GetCircuitBreakerState(), CircuitState::kOpen);
   const Json health = Health();
@@ -345,8 +327,7 @@ TEST_F(WebhookServiceTest, HealthzIs200WhileTheBreakerIsOpen) {
   EXPECT_GT(next, last);
 
   // Rejected by the open breaker: still 200, each with its error.
-  auto rejected = Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
-                                "alertmanager_webhook_02_NodeDown_firing.json"));
+  auto rejected = Post(ReadFile(CapturesDir() / "alertmanager_webhook_02_NodeDown_firing.json"));
   ASSERT_TRUE(rejected);
   EXPECT_EQ(rejected->status, 200);
   EXPECT_EQ(Json::parse(rejected->body)["classifications"][0]["error"]["category"],
@@ -361,8 +342,7 @@ TEST(WebhookHealthStateName, SpellsTheSeedStates) {
 
 TEST_F(WebhookServiceTest, MetricsServeTheClientAndServiceFamilies) {
   StartService();
-  ASSERT_TRUE(Post(ReadFile(std::filesystem::path(ALERTLLM_TEST_DATA_DIR) /
-                            "alertmanager_webhook_02_NodeDown_firing.json")));
+  ASSERT_TRUE(Post(ReadFile(CapturesDir() / "alertmanager_webhook_02_NodeDown_firing.json")));
   ASSERT_TRUE(Post("garbage"));
   auto missing = http_->Get("/nope");
   ASSERT_TRUE(missing);
