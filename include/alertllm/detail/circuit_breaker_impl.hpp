@@ -97,10 +97,10 @@ inline CircuitBreakerCounters CircuitBreaker::Counters() const noexcept {
   return c;
 }
 
-inline void CircuitBreaker::CountLifetimeLocked(bool failure, bool slow,
-                                                std::size_t histogram_bucket,
-                                                std::int64_t duration_ns,
-                                                std::int64_t now_ns) noexcept {
+ALERTLLM_CB_HOT inline void CircuitBreaker::CountLifetimeLocked(bool failure, bool slow,
+                                                                std::size_t histogram_bucket,
+                                                                std::int64_t duration_ns,
+                                                                std::int64_t now_ns) noexcept {
   const auto duration_u = static_cast<std::uint64_t>(duration_ns);
   // The histograms' counts are the lifetime success and failure totals.
   if (failure) {
@@ -113,8 +113,9 @@ inline void CircuitBreaker::CountLifetimeLocked(bool failure, bool slow,
   if (slow) Bump(slow_calls_);
 }
 
-inline void CircuitBreaker::JudgeLocked(CircuitState state, bool failure, bool slow,
-                                        std::int64_t now_ns, Pending& pending) noexcept {
+ALERTLLM_CB_HOT inline void CircuitBreaker::JudgeLocked(CircuitState state, bool failure, bool slow,
+                                                        std::int64_t now_ns,
+                                                        Pending& pending) noexcept {
   if (failure) {
     streak_ = streak_ < 0 ? streak_ - 1 : -1;
   } else {
@@ -137,7 +138,8 @@ inline void CircuitBreaker::JudgeLocked(CircuitState state, bool failure, bool s
   }
 }
 
-inline void CircuitBreaker::JudgeClosedLocked(std::int64_t now_ns, Pending& pending) noexcept {
+ALERTLLM_CB_HOT inline void CircuitBreaker::JudgeClosedLocked(std::int64_t now_ns,
+                                                              Pending& pending) noexcept {
   if (ConsecutiveFailuresLocked() >= max_failures_) {
     TripLocked(now_ns, "consecutive_failures", pending);
     return;
