@@ -98,6 +98,25 @@ std::shared_ptr<spdlog::logger> LoggerInto(std::ostringstream& out) {
   return logger;
 }
 
+// What a test pins down of a failed call; a field left empty is not checked.
+struct Failure {
+  std::optional<ErrorCode> code = std::nullopt;
+  std::optional<int> attempts = std::nullopt;
+  std::optional<int> http_status = std::nullopt;
+  std::optional<std::size_t> requests = std::nullopt;  // how many requests the transport saw
+};
+
+// Each line of `lines` (leading blanks and empty lines aside) stands somewhere in `text`.
+void ExpectLines(const std::string& text, const std::string& lines) {
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    line.erase(0, line.find_first_not_of(' '));
+    if (!line.empty()) {
+      EXPECT_THAT(text, HasSubstr(line));
+    }
+  }
+}
+
 // Test names of the parameterized suites: each case's `name`.
 template <typename Case>
 std::string CaseName(const ::testing::TestParamInfo<Case>& param_info) {
@@ -123,6 +142,52 @@ class ClientTest : public ::testing::Test {
     return std::make_unique<HttpLlmClient>(std::move(config), Deps(random));
   }
 
+  // A client exporting into registry_ as well.
+  std::unique_ptr<HttpLlmClient> MakeRegistryClient(Config config) {
+    ClientDependencies deps = Deps();
+    deps.registry = registry_;
+    return std::make_unique<HttpLlmClient>(std::move(config), std::move(deps));
+  }
+
+  // A client logging at debug level into log_.
+  std::unique_ptr<HttpLlmClient> MakeLoggingClient(Config config) {
+    ClientDependencies deps = Deps();
+    deps.logger = LoggerInto(log_);
+    return std::make_unique<HttpLlmClient>(std::move(config), std::move(deps));
+  }
+
+  // A response the server says not to retry.
+  void RespondNoRetry(int status, std::string body = {}) {
+    transport_->Respond(status, std::move(body), {{"x-should-retry", "false"}});
+  }
+
+  // One call failing on a 503 that is not retried: with max_failures = 1 the breaker opens.
+  void OpenTheBreaker(HttpLlmClient& client) {
+    RespondNoRetry(503);
+    (void)client.ClassifyAlert(TestAlert());
+    ASSERT_EQ(client.GetCircuitBreakerState(), CircuitState::kOpen);
+  }
+
+  // Fatal unless `result` is an error matching `want` (wrap in ASSERT_NO_FATAL_FAILURE before
+  // reading result.error() further).
+  template <typename T>
+  void ExpectFailure(const Result<T>& result, const Failure& want) {
+    ASSERT_FALSE(result.has_value());
+    const Error& error = result.error();
+    if (want.code) {
+      EXPECT_EQ(error.code, *want.code);
+    }
+    if (want.attempts) {
+      EXPECT_EQ(error.attempts, *want.attempts);
+    }
+    if (want.http_status) {
+      EXPECT_EQ(error.http_status, *want.http_status);
+    }
+    if (want.requests) {
+      EXPECT_EQ(transport_->Requests().size(), *want.requests);
+    }
+  }
+
   ClientTest() {
     test::Attach(*transport_, clock_);
     transport_->SetLatency(milliseconds(10));
@@ -130,17 +195,18 @@ class ClientTest : public ::testing::Test {
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+  std::ostringstream log_;
 };
 
+// Without a fallback the error is returned as before, and no fallback is counted.
 TEST_F(ClientTest, FourServiceUnavailableSendExactlyFourRequests) {
   auto client = MakeClient(TestConfig());
   for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
-  EXPECT_EQ(result.error().attempts, 4);
-  EXPECT_EQ(result.error().http_status, 503);
-  EXPECT_EQ(transport_->Requests().size(), 4u);
+  ExpectFailure(client->ClassifyAlert(TestAlert()),
+                {.code = ErrorCode::kServerError, .attempts = 4, .http_status = 503, .requests = 4});
+  ExpectLines(SerializeMetrics({client->GetCollectable()}),
+              R"(llm_client_fallbacks_total{reason="server_error"} 0)");
 }
 
 TEST_F(ClientTest, TwoFailuresThenSuccessReportsThreeAttempts) {
@@ -156,19 +222,66 @@ TEST_F(ClientTest, TwoFailuresThenSuccessReportsThreeAttempts) {
   EXPECT_EQ(transport_->Requests().size(), 3u);
 }
 
-TEST_F(ClientTest, BadRequestIsNotRetriedAndLeavesTheBreakerUntouched) {
-  auto client = MakeClient(TestConfig());
-  transport_->Respond(400, "bad");
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kClientError);
-  EXPECT_EQ(result.error().attempts, 1);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+struct CallersFaultCase {
+  const char* name;
+  // Scripts the transport (a step may stop the call through `source`); returns the alert to send.
+  std::function<Alert(FakeTransport& fake, std::stop_source& source)> script;
+  Failure failure;
+};
+
+class CallersFaultTest
+    : public ClientTest,
+      public ::testing::WithParamInterface<std::tuple<CallersFaultCase, bool>> {};
+
+// A 400, a cancellation in flight and an invalid alert are the caller's business: the error is
+// returned as it is, without a retry, without an answer from the fallback rules (when they are
+// on) and without touching the breaker.
+TEST_P(CallersFaultTest, ErrorIsReturnedAndTheBreakerIsUntouched) {
+  const auto& [fault, fallback] = GetParam();
+  auto client = MakeClient(fallback ? FallbackConfig() : TestConfig());
+  std::stop_source source;
+  const Alert alert = fault.script(*transport_, source);
+  ExpectFailure(client->ClassifyAlert(alert, StoppedBy(source)), fault.failure);
   const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
   EXPECT_EQ(stats.total_calls, 0u);
   EXPECT_EQ(stats.consecutive_failures, 0u);
   EXPECT_EQ(stats.state, CircuitState::kClosed);
 }
+
+std::string CallersFaultName(const ::testing::TestParamInfo<CallersFaultTest::ParamType>& info) {
+  const auto& [fault, fallback] = info.param;
+  return std::string(fault.name) + (fallback ? "WithFallback" : "WithoutFallback");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ClientTest, CallersFaultTest,
+    ::testing::Combine(
+        ::testing::Values(
+            CallersFaultCase{"BadRequest",
+                             [](FakeTransport& fake, std::stop_source&) {
+                               fake.Respond(400, "bad alert");
+                               return TestAlert();
+                             },
+                             {.code = ErrorCode::kClientError,
+                              .attempts = 1,
+                              .http_status = 400,
+                              .requests = 1}},
+            CallersFaultCase{"CancellationInFlight",
+                             [](FakeTransport& fake, std::stop_source& source) {
+                               fake.Push(Step{Error{ErrorCode::kCancelled, "cancelled"},
+                                              milliseconds(10), [&source] { source.request_stop(); }});
+                               return TestAlert();
+                             },
+                             {.code = ErrorCode::kCancelled, .requests = 1}},
+            CallersFaultCase{"InvalidAlert",
+                             [](FakeTransport&, std::stop_source&) {
+                               Alert alert = TestAlert();
+                               alert.labels["bad"] = std::string("\xff\xfe", 2);
+                               return alert;
+                             },
+                             {.code = ErrorCode::kInvalidRequest, .requests = 0}}),
+        ::testing::Bool()),
+    CallersFaultName);
 
 class RetryAfterJitterTest : public ClientTest, public ::testing::WithParamInterface<double> {};
 
@@ -194,9 +307,7 @@ TEST_F(ClientTest, RetryAfterAboveTheCapStopsAndIsReturned) {
   auto client = MakeClient(config);
   transport_->Respond(429, "", {{"Retry-After", "120"}});
   const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kRateLimited);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(result, {.code = ErrorCode::kRateLimited, .requests = 1}));
   EXPECT_EQ(result.error().retry_after, std::optional<milliseconds>(seconds(120)));
 }
 
@@ -253,11 +364,8 @@ TEST_F(ClientTest, SleepOverrunningTheDeadlineEndsWithTimeoutAndRecordsOnce) {
   clock_->SetOversleep(seconds(5));
   transport_->Respond(503);
   transport_->Respond(200, kValidBody);
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kTimeout);
-  EXPECT_EQ(result.error().attempts, 1);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+  ExpectFailure(client->ClassifyAlert(TestAlert()),
+                {.code = ErrorCode::kTimeout, .attempts = 1, .requests = 1});
   const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
   EXPECT_EQ(stats.total_calls, 1u);
   EXPECT_EQ(stats.ignored_count, 1u);
@@ -300,28 +408,13 @@ TEST_F(ClientTest, BreakerOpenedMidLoopStopsFurtherRequests) {
                           const auto other = client->ClassifyAlert(TestAlert());
                           EXPECT_EQ(other.error().attempts, 1);
                         }});
-  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  RespondNoRetry(503);
   transport_->Respond(200, kValidBody);
   const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
-  EXPECT_EQ(result.error().attempts, 1);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(
+      result, {.code = ErrorCode::kServerError, .attempts = 1, .requests = 2}));
   EXPECT_TRUE(result.error().retry_after.has_value());
-  EXPECT_EQ(transport_->Requests().size(), 2u);
   EXPECT_TRUE(clock_->Sleeps().empty());
-}
-
-TEST_F(ClientTest, CancellationInFlightIsCancelledAndLeavesTheBreakerUnchanged) {
-  auto client = MakeClient(TestConfig());
-  std::stop_source source;
-  transport_->Push(Step{Error{ErrorCode::kCancelled, "cancelled"}, milliseconds(10),
-                        [&] { source.request_stop(); }});
-  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
-  const CircuitBreakerStats stats = client->GetCircuitBreakerStats();
-  EXPECT_EQ(stats.total_calls, 0u);
-  EXPECT_EQ(stats.consecutive_failures, 0u);
 }
 
 TEST_F(ClientTest, CancellationDuringBackoffEndsTheCallWithoutAnotherRequest) {
@@ -329,11 +422,8 @@ TEST_F(ClientTest, CancellationDuringBackoffEndsTheCallWithoutAnotherRequest) {
   std::stop_source source;
   transport_->Push(Step{Status(503), milliseconds(10), [&] { source.request_stop(); }});
   transport_->Respond(200, kValidBody);
-  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
-  EXPECT_EQ(result.error().attempts, 1);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+  ExpectFailure(client->ClassifyAlert(TestAlert(), StoppedBy(source)),
+                {.code = ErrorCode::kCancelled, .attempts = 1, .requests = 1});
   EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
 }
 
@@ -406,7 +496,7 @@ TEST_F(ClientTest, ApiKeyNeverAppearsInAnErrorMessage) {
 
 TEST_F(ClientTest, ShouldRetryFalseHeaderStopsRetriesOnServerError) {
   auto client = MakeClient(TestConfig());
-  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  RespondNoRetry(503);
   transport_->Respond(200, kValidBody);
   EXPECT_EQ(client->ClassifyAlert(TestAlert()).error().attempts, 1);
   EXPECT_EQ(transport_->Requests().size(), 1u);
@@ -478,11 +568,8 @@ TEST_F(ClientTest, InvalidResponseIsNotRetriedAndCountsAsFailure) {
   auto client = MakeClient(TestConfig());
   transport_->Respond(200, "not json at all");
   transport_->Respond(200, kValidBody);
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidResponse);
-  EXPECT_EQ(result.error().attempts, 1);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+  ExpectFailure(client->ClassifyAlert(TestAlert()),
+                {.code = ErrorCode::kInvalidResponse, .attempts = 1, .requests = 1});
   EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 1u);
 }
 
@@ -491,16 +578,12 @@ TEST_F(ClientTest, OpenCircuitReturnsRetryAfterWithoutARequest) {
   config.circuit_breaker.max_failures = 1;
   config.circuit_breaker.reset_timeout = seconds(30);
   auto client = MakeClient(config);
-  transport_->Respond(503, "", {{"x-should-retry", "false"}});
-  (void)client->ClassifyAlert(TestAlert());
-  ASSERT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+  ASSERT_NO_FATAL_FAILURE(OpenTheBreaker(*client));
   clock_->Advance(seconds(10));
   const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kCircuitOpen);
-  EXPECT_EQ(result.error().attempts, 0);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(
+      result, {.code = ErrorCode::kCircuitOpen, .attempts = 0, .requests = 1}));
   EXPECT_EQ(result.error().retry_after, std::optional<milliseconds>(seconds(20)));
-  EXPECT_EQ(transport_->Requests().size(), 1u);
 }
 
 TEST_F(ClientTest, NetworkErrorsAreRetried) {
@@ -518,17 +601,6 @@ TEST_F(ClientTest, RequestIdComesFromTheHeaderWhenTheBodyHasNone) {
   const auto result = client->ClassifyAlert(TestAlert());
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(result->request_id, "req-42");
-}
-
-TEST_F(ClientTest, InvalidAlertIsInvalidRequestWithoutARequest) {
-  auto client = MakeClient(TestConfig());
-  Alert alert = TestAlert();
-  alert.labels["bad"] = std::string("\xff\xfe", 2);
-  const auto result = client->ClassifyAlert(alert);
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
-  EXPECT_TRUE(transport_->Requests().empty());
-  EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
 }
 
 // The issue's bad input: a 1 MB annotation is either sent escaped, byte for byte, or refused
@@ -554,10 +626,10 @@ TEST_F(ClientTest, OneMegabyteAnnotationIsSentWhole_OrRefusedByMaxRequestBytes) 
   tight.max_request_bytes = 512 * 1024;
   auto refusing = MakeClient(tight);
   const auto result = refusing->ClassifyAlert(alert);
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
+  // Nothing more was sent.
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectFailure(result, {.code = ErrorCode::kInvalidRequest, .requests = 1}));
   EXPECT_THAT(result.error().message, HasSubstr("over the limit of 524288 bytes"));
-  EXPECT_EQ(transport_->Requests().size(), 1u);  // nothing more was sent
 }
 
 TEST_F(ClientTest, HealthSucceedsOnTwoHundred) {
@@ -573,11 +645,8 @@ TEST_F(ClientTest, HealthFailsWithTheMappedErrorAndIsNotRecorded) {
   auto client = MakeClient(TestConfig());
   transport_->Respond(503);
   transport_->Respond(200);
-  const auto result = client->Health();
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
-  EXPECT_EQ(result.error().http_status, 503);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
+  ExpectFailure(client->Health(),
+                {.code = ErrorCode::kServerError, .http_status = 503, .requests = 1});
   EXPECT_EQ(client->GetCircuitBreakerStats().total_calls, 0u);
 }
 
@@ -594,21 +663,19 @@ TEST_F(ClientTest, ConstructorThrowsOnInvalidConfig) {
 
 TEST_F(ClientTest, MetricsExistAtZeroFromStartUp) {
   auto client = MakeClient(TestConfig());
-  const std::string text = SerializeMetrics({client->GetCollectable()});
-  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_state 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"unknown_error\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"critical\","
-                              "source=\"llm\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"noise\","
-                              "source=\"fallback\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"circuit_breaker_open\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"unknown_error\"} 0"));
+  ExpectLines(SerializeMetrics({client->GetCollectable()}), R"(
+      llm_circuit_breaker_state 0
+      llm_client_requests_total{category="success"} 0
+      llm_client_requests_total{category="circuit_breaker_open"} 0
+      llm_client_requests_total{category="unknown_error"} 0
+      llm_client_attempts_total 0
+      llm_client_retries_total 0
+      llm_client_retry_budget_denials_total 0
+      llm_client_attempt_duration_seconds_count 0
+      llm_client_classifications_total{severity="critical",source="llm"} 0
+      llm_client_classifications_total{severity="noise",source="fallback"} 0
+      llm_client_fallbacks_total{reason="circuit_breaker_open"} 0
+      llm_client_fallbacks_total{reason="unknown_error"} 0)");
 }
 
 TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
@@ -622,17 +689,16 @@ TEST_F(ClientTest, MetricsCountCallsAttemptsRetriesAndSeverities) {
   (void)client->ClassifyAlert(TestAlert());
   transport_->Respond(500);
   (void)client->ClassifyAlert(TestAlert());  // 4.1 tokens left: the budget refuses the retry
-  const std::string text = SerializeMetrics({client->GetCollectable()});
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 2"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 7"));
-  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 4"));
-  EXPECT_THAT(text, HasSubstr("llm_client_retry_budget_denials_total 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 7"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.1\"} 6"));
-  EXPECT_THAT(text,
-              HasSubstr("llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
+  ExpectLines(SerializeMetrics({client->GetCollectable()}), R"(
+      llm_client_requests_total{category="success"} 1
+      llm_client_requests_total{category="server_error"} 2
+      llm_client_attempts_total 7
+      llm_client_retries_total 4
+      llm_client_retry_budget_denials_total 1
+      llm_client_attempt_duration_seconds_count 7
+      llm_client_attempt_duration_seconds_bucket{le="0.1"} 6
+      llm_client_classifications_total{severity="warning",source="llm"} 1
+      llm_client_fallbacks_total{reason="server_error"} 0)");
 }
 
 // The sample lines of an exposition, sorted: a registry orders families and series its own way.
@@ -651,40 +717,39 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
   Config config = TestConfig();
   config.circuit_breaker.max_failures = 2;
   config.circuit_breaker.minimum_calls = 5;  // only the consecutive-failure rule trips here
-  ClientDependencies deps = Deps();
-  auto registry = std::make_shared<prometheus::Registry>();
-  deps.registry = registry;
-  HttpLlmClient client(config, std::move(deps));
+  auto client = MakeRegistryClient(config);
+  // The registry's exposition, after checking it holds the same samples as the collectable's.
+  const auto mirrored = [&] {
+    const std::string text = SerializeMetrics({registry_});
+    EXPECT_EQ(Samples(text), Samples(SerializeMetrics({client->GetCollectable()})));
+    return text;
+  };
 
   // Every family and series at 0 before any call.
-  const std::string at_start = SerializeMetrics({registry});
-  EXPECT_EQ(Samples(at_start), Samples(SerializeMetrics({client.GetCollectable()})));
+  const std::string at_start = mirrored();
   EXPECT_EQ(Samples(at_start).size(), 86u);
-  EXPECT_THAT(at_start, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
+  ExpectLines(at_start, R"(llm_client_requests_total{category="success"} 0)");
 
   transport_->Respond(503);
   transport_->Respond(200, kValidBody, {}, milliseconds(300));
-  ASSERT_TRUE(client.ClassifyAlert(TestAlert()).has_value());
-  EXPECT_EQ(Samples(SerializeMetrics({registry})),
-            Samples(SerializeMetrics({client.GetCollectable()})));
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  (void)mirrored();
   // Mirroring twice adds nothing.
   transport_->Respond(400);
-  (void)client.ClassifyAlert(TestAlert());
-  (void)client.GetCollectable()->Collect();
-  EXPECT_EQ(Samples(SerializeMetrics({registry})),
-            Samples(SerializeMetrics({client.GetCollectable()})));
+  (void)client->ClassifyAlert(TestAlert());
+  (void)client->GetCollectable()->Collect();
+  (void)mirrored();
 
   // Open the breaker: state gauge, transitions, rejections and histograms follow.
-  for (int i = 0; i < 8; ++i) transport_->Respond(500, "", {{"x-should-retry", "false"}});
-  (void)client.ClassifyAlert(TestAlert());
-  (void)client.ClassifyAlert(TestAlert());
-  ASSERT_EQ(client.GetCircuitBreakerState(), CircuitState::kOpen);
-  (void)client.ClassifyAlert(TestAlert());
-  const std::string text = SerializeMetrics({registry});
-  EXPECT_EQ(Samples(text), Samples(SerializeMetrics({client.GetCollectable()})));
-  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_state 1"));
-  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_requests_blocked_total 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_bucket{le=\"0.5\"} 5"));
+  for (int i = 0; i < 8; ++i) RespondNoRetry(500);
+  (void)client->ClassifyAlert(TestAlert());
+  (void)client->ClassifyAlert(TestAlert());
+  ASSERT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+  (void)client->ClassifyAlert(TestAlert());
+  ExpectLines(mirrored(), R"(
+      llm_circuit_breaker_state 1
+      llm_circuit_breaker_requests_blocked_total 1
+      llm_client_attempt_duration_seconds_bucket{le="0.5"} 5)");
 }
 
 class EnableMetricsTest : public ClientTest, public ::testing::WithParamInterface<bool> {};
@@ -697,56 +762,48 @@ TEST_P(EnableMetricsTest, CountersMoveOnlyWhenMetricsAreEnabled) {
   config.enable_metrics = GetParam();
   config.circuit_breaker.max_failures = 2;
   config.circuit_breaker.minimum_calls = 5;  // only the consecutive-failure rule trips here
-  ClientDependencies deps = Deps();
-  auto registry = std::make_shared<prometheus::Registry>();
-  deps.registry = registry;
-  HttpLlmClient client(config, std::move(deps));
+  auto client = MakeRegistryClient(config);
   transport_->Respond(503);
   transport_->Respond(200, kValidBody);
-  ASSERT_TRUE(client.ClassifyAlert(TestAlert()).has_value());
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
   for (int i = 0; i < 2; ++i) {
-    transport_->Respond(500, "", {{"x-should-retry", "false"}});
-    ASSERT_EQ(client.ClassifyAlert(TestAlert())->source, "fallback");
+    RespondNoRetry(500);
+    ASSERT_EQ(client->ClassifyAlert(TestAlert())->source, "fallback");
   }
-  ASSERT_EQ(client.ClassifyAlert(TestAlert())->source, "fallback");  // the breaker is open
+  ASSERT_EQ(client->ClassifyAlert(TestAlert())->source, "fallback");  // the breaker is open
 
-  const std::string text = SerializeMetrics({client.GetCollectable()});
-  const std::string mirrored = SerializeMetrics({registry});
+  const std::string text = SerializeMetrics({client->GetCollectable()});
+  const std::string mirrored = SerializeMetrics({registry_});
   if (!GetParam()) {
     EXPECT_EQ(text, "");
     EXPECT_EQ(mirrored, "");
     return;
   }
   EXPECT_EQ(Samples(mirrored), Samples(text));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 2"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempts_total 4"));
-  EXPECT_THAT(text, HasSubstr("llm_client_retries_total 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_attempt_duration_seconds_count 4"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 2"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\","
-                              "source=\"llm\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_circuit_breaker_requests_blocked_total 1"));
+  ExpectLines(text, R"(
+      llm_client_requests_total{category="success"} 1
+      llm_client_requests_total{category="server_error"} 2
+      llm_client_requests_total{category="circuit_breaker_open"} 1
+      llm_client_attempts_total 4
+      llm_client_retries_total 1
+      llm_client_attempt_duration_seconds_count 4
+      llm_client_fallbacks_total{reason="server_error"} 2
+      llm_client_classifications_total{severity="warning",source="llm"} 1
+      llm_circuit_breaker_requests_blocked_total 1)");
 }
 
 INSTANTIATE_TEST_SUITE_P(ClientTest, EnableMetricsTest, ::testing::Bool(), OnOff);
 
 TEST_F(ClientTest, RegistryHoldingAClientNameWithAnotherTypeIsRefused) {
-  auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildGauge().Name("llm_client_attempts_total").Help("clash").Register(*registry);
-  ClientDependencies deps = Deps();
-  deps.registry = registry;
-  EXPECT_THROW(HttpLlmClient(TestConfig(), std::move(deps)), std::invalid_argument);
+  prometheus::BuildGauge().Name("llm_client_attempts_total").Help("clash").Register(*registry_);
+  EXPECT_THROW((void)MakeRegistryClient(TestConfig()), std::invalid_argument);
 }
 
 TEST_F(ClientTest, OpenBreakerWithRulesFallbackAnswersWithoutARequest) {
   Config config = FallbackConfig();
   config.circuit_breaker.max_failures = 1;
   auto client = MakeClient(config);
-  transport_->Respond(503, "", {{"x-should-retry", "false"}});
-  (void)client->ClassifyAlert(TestAlert());
-  ASSERT_EQ(client->GetCircuitBreakerState(), CircuitState::kOpen);
+  ASSERT_NO_FATAL_FAILURE(OpenTheBreaker(*client));
   const auto result = client->ClassifyAlert(TestAlert());
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->source, "fallback");
@@ -802,16 +859,6 @@ INSTANTIATE_TEST_SUITE_P(
                                    "network_error: refused", 4}),
     CaseName<FallbackCase>);
 
-TEST_F(ClientTest, WithoutFallbackTheErrorIsReturnedAsBefore) {
-  auto client = MakeClient(TestConfig());
-  for (int i = 0; i < 4; ++i) transport_->Respond(503, "overloaded");
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kServerError);
-  const std::string text = SerializeMetrics({client->GetCollectable()});
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 0"));
-}
-
 TEST_F(ClientTest, LlmAnswerWithRulesFallbackKeepsSourceLlmAndNoReason) {
   auto client = MakeClient(FallbackConfig());
   transport_->Respond(200, kValidBody);
@@ -822,58 +869,26 @@ TEST_F(ClientTest, LlmAnswerWithRulesFallbackKeepsSourceLlmAndNoReason) {
   EXPECT_EQ(result->confidence, 0.9);
 }
 
-TEST_F(ClientTest, CancelledCallIsNotAnsweredByTheFallback) {
-  auto client = MakeClient(FallbackConfig());
-  std::stop_source source;
-  transport_->Push(Step{Error{ErrorCode::kCancelled, "stopped"}, milliseconds(10),
-                        [&source] { source.request_stop(); }});
-  const auto result = client->ClassifyAlert(TestAlert(), StoppedBy(source));
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
-  EXPECT_EQ(transport_->Requests().size(), 1u);
-}
-
-TEST_F(ClientTest, BadRequestIsNotAnsweredByTheFallback) {
-  auto client = MakeClient(FallbackConfig());
-  transport_->Respond(400, "bad alert");
-  const auto result = client->ClassifyAlert(TestAlert());
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kClientError);
-  EXPECT_EQ(result.error().http_status, 400);
-}
-
-TEST_F(ClientTest, InvalidAlertIsNotAnsweredByTheFallback) {
-  auto client = MakeClient(FallbackConfig());
-  Alert alert = TestAlert();
-  alert.labels["bad"] = std::string("\xff\xfe", 2);
-  const auto result = client->ClassifyAlert(alert);
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidRequest);
-  EXPECT_TRUE(transport_->Requests().empty());
-}
-
 TEST_F(ClientTest, FallbackMetricsCountTheRealErrorAndTheFallbackAnswer) {
   Config config = FallbackConfig();
   config.circuit_breaker.max_failures = 1;
   auto client = MakeClient(config);
-  transport_->Respond(503, "", {{"x-should-retry", "false"}});
+  RespondNoRetry(503);
   ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());  // server_error, breaker opens
   ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());  // rejected by the breaker
   transport_->Respond(400);
   clock_->Advance(seconds(31));                                  // half-open: one probe
   ASSERT_FALSE(client->ClassifyAlert(TestAlert()).has_value());  // 400: no fallback
-  const std::string text = SerializeMetrics({client->GetCollectable()});
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"server_error\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"circuit_breaker_open\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"client_error\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"circuit_breaker_open\"} 1"));
-  EXPECT_THAT(text, HasSubstr("llm_client_fallbacks_total{reason=\"client_error\"} 0"));
-  EXPECT_THAT(text, HasSubstr("llm_client_classifications_total{severity=\"warning\","
-                              "source=\"fallback\"} 2"));
-  EXPECT_THAT(text,
-              HasSubstr("llm_client_classifications_total{severity=\"warning\",source=\"llm\"} 0"));
+  ExpectLines(SerializeMetrics({client->GetCollectable()}), R"(
+      llm_client_requests_total{category="server_error"} 1
+      llm_client_requests_total{category="circuit_breaker_open"} 1
+      llm_client_requests_total{category="client_error"} 1
+      llm_client_requests_total{category="success"} 0
+      llm_client_fallbacks_total{reason="server_error"} 1
+      llm_client_fallbacks_total{reason="circuit_breaker_open"} 1
+      llm_client_fallbacks_total{reason="client_error"} 0
+      llm_client_classifications_total{severity="warning",source="fallback"} 2
+      llm_client_classifications_total{severity="warning",source="llm"} 0)");
 }
 
 TEST_F(ClientTest, OneClientServesManyThreads) {
@@ -910,24 +925,21 @@ int CountOf(const std::string& text, const std::string& what) {
 }
 
 TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
-  std::ostringstream out;
   Config config = TestConfig();
   config.circuit_breaker.max_failures = 3;
-  ClientDependencies deps = Deps();
-  deps.logger = LoggerInto(out);
-  HttpLlmClient client(config, std::move(deps));
+  auto client = MakeLoggingClient(config);
   for (int i = 0; i < 5; ++i) {
-    transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});
-    (void)client.ClassifyAlert(TestAlert());
+    RespondNoRetry(500, "echo: Bearer sk-secret-key-123");
+    (void)client->ClassifyAlert(TestAlert());
   }
-  EXPECT_EQ(CountOf(out.str(), "classify failed"), 1);
+  EXPECT_EQ(CountOf(log_.str(), "classify failed"), 1);
   clock_->Advance(seconds(2));
   transport_->Respond(401, "Bearer sk-secret-key-123");
-  (void)client.ClassifyAlert(TestAlert());  // the breaker is open: rejected, logged at debug
+  (void)client->ClassifyAlert(TestAlert());  // the breaker is open: rejected, logged at debug
   clock_->Advance(seconds(60));
   transport_->Respond(401, "Bearer sk-secret-key-123");
-  (void)client.ClassifyAlert(TestAlert());
-  const std::string text = out.str();
+  (void)client->ClassifyAlert(TestAlert());
+  const std::string text = log_.str();
   EXPECT_EQ(CountOf(text, "classify failed"), 2);
   EXPECT_THAT(text, HasSubstr("similar lines suppressed"));
   EXPECT_THAT(text, HasSubstr("[warning] alertllm: circuit breaker closed -> open"));
@@ -935,18 +947,15 @@ TEST_F(ClientTest, FailureLogsAreRateLimitedAndNeverHoldTheKey) {
 }
 
 TEST_F(ClientTest, FallbackIsLoggedOnTheRateLimitedFailurePathWithoutTheKey) {
-  std::ostringstream out;
-  ClientDependencies deps = Deps();
-  deps.logger = LoggerInto(out);
-  HttpLlmClient client(FallbackConfig(), std::move(deps));
+  auto client = MakeLoggingClient(FallbackConfig());
   for (int i = 0; i < 3; ++i) {
-    transport_->Respond(500, "echo: Bearer sk-secret-key-123", {{"x-should-retry", "false"}});
-    const auto result = client.ClassifyAlert(TestAlert());
+    RespondNoRetry(500, "echo: Bearer sk-secret-key-123");
+    const auto result = client->ClassifyAlert(TestAlert());
     ASSERT_TRUE(result.has_value());
     EXPECT_THAT(result->fallback_reason, HasSubstr("server_error: HTTP 500"));
     EXPECT_THAT(result->fallback_reason, Not(HasSubstr("sk-secret-key-123")));
   }
-  const std::string text = out.str();
+  const std::string text = log_.str();
   EXPECT_EQ(CountOf(text, "classify failed"), 1);
   EXPECT_THAT(text, HasSubstr("answered by the fallback rules"));
   EXPECT_THAT(text, Not(HasSubstr("sk-secret-key-123")));
