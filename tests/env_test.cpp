@@ -788,3 +788,43 @@ TEST(EnvVariablesTest, EveryDocumentedDefaultParsesToTheDefaultConfig) {
 
 }  // namespace
 }  // namespace alertllm
+
+namespace alertllm {
+namespace {
+
+// deploy/alertllm.env, the example EnvironmentFile: its active lines form a valid config, and
+// each commented "# LLM_X=value" line shows the default, so uncommenting it changes nothing.
+TEST(EnvDeployExampleTest, ActiveLinesAreValidAndCommentedLinesShowTheDefaults) {
+  std::ifstream in(std::string(ALERTLLM_SOURCE_DIR) + "/deploy/alertllm.env");
+  ASSERT_TRUE(in) << "deploy/alertllm.env";
+  Vars active;
+  std::vector<std::pair<std::string, std::string>> shown;
+  for (std::string line; std::getline(in, line);) {
+    const bool commented = line.starts_with("# LLM_");
+    if (commented) line.erase(0, 2);
+    const std::size_t eq = line.find('=');
+    if (!line.starts_with("LLM_") || eq == std::string::npos) continue;
+    std::string name = line.substr(0, eq);
+    std::string value = line.substr(eq + 1);
+    if (!commented) {
+      active[name] = value;
+    } else if (!value.empty()) {
+      shown.emplace_back(std::move(name), std::move(value));
+    }
+  }
+  ASSERT_FALSE(active.empty());
+  ASSERT_GE(shown.size(), 10u);
+  const Result<Config> base = FromVars(active);
+  ASSERT_TRUE(base.has_value()) << base.error().message;
+  for (const auto& [name, value] : shown) {
+    SCOPED_TRACE(name + "=" + value);
+    Vars with = active;
+    with[name] = value;
+    const Result<Config> config = FromVars(with);
+    ASSERT_TRUE(config.has_value()) << name << ": " << config.error().message;
+    ExpectSameConfig(*base, *config);
+  }
+}
+
+}  // namespace
+}  // namespace alertllm
