@@ -126,12 +126,12 @@ std::optional<int> BuildConfig(const Flags& flags, alertllm::Config& out) {
   alertllm::Result<alertllm::Config> config = alertllm::ConfigFromEnv();
   if (!config) return UsageError("environment: " + config.error().message);
   config->base_url = flags.url;
-  if (flags.protocol == "openai") {
-    config->protocol = alertllm::Protocol::kOpenAI;
-  } else if (flags.protocol == "proxy") {
-    config->protocol = alertllm::Protocol::kProxy;
-  } else if (!flags.protocol.empty()) {
-    return UsageError("--protocol: '" + flags.protocol + "' is not proxy or openai");
+  if (!flags.protocol.empty()) {
+    const alertllm::Result<alertllm::Protocol> protocol = alertllm::ParseProtocol(flags.protocol);
+    if (!protocol) {
+      return UsageError("--protocol: '" + flags.protocol + "' " + protocol.error().message);
+    }
+    config->protocol = *protocol;
   }
   if (flags.has_model) config->model = flags.model;
   if (auto valid = alertllm::Validate(*config); !valid) return UsageError(valid.error().message);
