@@ -44,15 +44,8 @@ Json WallTime(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::string_view HealthStateName(CircuitState state) noexcept {
-  switch (state) {
-    case CircuitState::kClosed:
-      return "closed";
-    case CircuitState::kOpen:
-      return "open";
-    case CircuitState::kHalfOpen:
-      return "half-open";
-  }
-  return "closed";
+  // The seed spells half-open with a hyphen; the metric labels (ToString) with an underscore.
+  return state == CircuitState::kHalfOpen ? "half-open" : ToString(state);
 }
 
 std::string HealthBody(const CircuitBreakerStats& stats) {
