@@ -15,6 +15,8 @@
 #include <alertllm/config.hpp>
 #include <alertllm/result.hpp>
 
+#include "llm_flags.hpp"
+
 // The testable part of alertllm-classify: command-line parsing, input detection and parsing,
 // the classification loop and output formatting. main.cpp does the I/O around it.
 namespace alertllm::cli {
@@ -40,11 +42,8 @@ struct Options {
   bool stats = false;
   /// Empty: no metrics file.
   std::string metrics_out;
-  std::optional<std::string> base_url;
-  std::optional<Protocol> protocol;
-  std::optional<std::string> model;
-  std::optional<FallbackMode> fallback;
-  std::optional<std::chrono::milliseconds> timeout;
+  /// --base-url, --protocol, --model, --fallback, --timeout.
+  apps::LlmFlags llm;
   std::optional<int> max_retries;
   bool help = false;
   bool version = false;
@@ -65,11 +64,11 @@ Result<Config> ApplyOptions(Config base, const Options& options);
 
 /// How an input's text is laid out, judged from its first non-space character and its lines.
 enum class InputFormat {
-  kObject,  ///< One JSON object: a webhook body (it has `alerts`) or one alert.
-  kArray,   ///< A JSON array of alerts.
-  kNdjson,  ///< One JSON object per line (an alert or a webhook body), at least two lines.
-  kEmpty,   ///< Nothing but white space.
-  kUnknown, ///< Starts with something other than '{' or '['.
+  kObject,   ///< One JSON object: a webhook body (it has `alerts`) or one alert.
+  kArray,    ///< A JSON array of alerts.
+  kNdjson,   ///< One JSON object per line (an alert or a webhook body), at least two lines.
+  kEmpty,    ///< Nothing but white space.
+  kUnknown,  ///< Starts with something other than '{' or '['.
 };
 
 /// "object", "array", "ndjson", "empty" or "unknown".

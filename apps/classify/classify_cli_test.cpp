@@ -94,9 +94,9 @@ TEST(ParseInputTest, ArrayOfAlerts) {
 }
 
 TEST(ParseInputTest, SingleAlertObjectWithoutFingerprintGetsItComputed) {
-  const auto alerts = ParseInput(
-      "one.json",
-      "{\n\"status\":\"firing\",\"labels\":{\"alertname\":\"X\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}");
+  const auto alerts = ParseInput("one.json",
+                                 "{\n\"status\":\"firing\",\"labels\":{\"alertname\":\"X\"},"
+                                 "\"startsAt\":\"2026-01-01T00:00:00Z\"}");
   ASSERT_TRUE(alerts.has_value()) << alerts.error().message;
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_EQ((*alerts)[0].fingerprint, Fingerprint({{"alertname", "X"}}));
@@ -156,7 +156,8 @@ TEST(ParseInputTest, StdinIsNamedAndEmptyInputRejected) {
 TEST(ParseInputTest, TextThatIsNotJsonIsRejectedWithItsPosition) {
   const auto alerts = ParseInput("LICENSE", "\n   Apache License\n");
   ASSERT_FALSE(alerts.has_value());
-  EXPECT_TRUE(alerts.error().message.starts_with("LICENSE:2:4: not JSON")) << alerts.error().message;
+  EXPECT_TRUE(alerts.error().message.starts_with("LICENSE:2:4: not JSON"))
+      << alerts.error().message;
 }
 
 TEST(ParseInputTest, EmptyWebhookGivesNoAlerts) {
@@ -177,20 +178,20 @@ TEST(ParseArgsTest, DefaultsReadStdinAsJudgedByTheTerminal) {
 }
 
 TEST(ParseArgsTest, ReadsEveryFlagInBothForms) {
-  const auto options = ParseArgs({"--format", "jsonl", "--concurrency=8", "--stats",
-                                  "--metrics-out", "m.prom", "--base-url=http://h:1",
-                                  "--protocol", "openai", "--model", "m", "--fallback=rules",
-                                  "--timeout", "1m30s", "--max-retries", "0", "a.json", "-"});
+  const auto options =
+      ParseArgs({"--format", "jsonl", "--concurrency=8", "--stats", "--metrics-out", "m.prom",
+                 "--base-url=http://h:1", "--protocol", "openai", "--model", "m",
+                 "--fallback=rules", "--timeout", "1m30s", "--max-retries", "0", "a.json", "-"});
   ASSERT_TRUE(options.has_value()) << options.error().message;
   EXPECT_EQ(options->format, OutputFormat::kJsonl);
   EXPECT_EQ(options->concurrency, 8);
   EXPECT_TRUE(options->stats);
   EXPECT_EQ(options->metrics_out, "m.prom");
-  EXPECT_EQ(options->base_url, "http://h:1");
-  EXPECT_EQ(options->protocol, Protocol::kOpenAI);
-  EXPECT_EQ(options->model, "m");
-  EXPECT_EQ(options->fallback, FallbackMode::kRules);
-  EXPECT_EQ(options->timeout, std::chrono::milliseconds(90000));
+  EXPECT_EQ(options->llm.base_url, "http://h:1");
+  EXPECT_EQ(options->llm.protocol, Protocol::kOpenAI);
+  EXPECT_EQ(options->llm.model, "m");
+  EXPECT_EQ(options->llm.fallback, FallbackMode::kRules);
+  EXPECT_EQ(options->llm.timeout, std::chrono::milliseconds(90000));
   EXPECT_EQ(options->max_retries, 0);
   EXPECT_EQ(options->inputs, (std::vector<std::string>{"a.json", "-"}));
 }
@@ -204,9 +205,11 @@ TEST(ParseArgsTest, DoubleDashEndsTheFlags) {
 
 TEST(ParseArgsTest, RejectsBadValuesNamingTheFlag) {
   const std::vector<std::vector<std::string_view>> bad = {
-      {"--format", "xml"},   {"--concurrency", "0"}, {"--concurrency", "x"},
-      {"--protocol", "grpc"}, {"--fallback", "yes"},  {"--timeout", "abc"},
-      {"--max-retries", "-1"}, {"--model"},           {"--metrics-out="}};
+      {"--format", "xml"},     {"--concurrency", "0"},
+      {"--concurrency", "x"},  {"--protocol", "grpc"},
+      {"--fallback", "yes"},   {"--timeout", "abc"},
+      {"--max-retries", "-1"}, {"--model"},
+      {"--metrics-out="}};
   for (const auto& args : bad) {
     const auto options = ParseArgs(args);
     ASSERT_FALSE(options.has_value()) << args[0];
@@ -224,10 +227,10 @@ TEST(ParseArgsTest, RejectsUnknownOptions) {
 
 TEST(ApplyOptionsTest, FlagsOverrideTheEnvironment) {
   Options options;
-  options.base_url = "http://127.0.0.1:9";
-  options.protocol = Protocol::kOpenAI;
-  options.fallback = FallbackMode::kRules;
-  options.timeout = 2s;
+  options.llm.base_url = "http://127.0.0.1:9";
+  options.llm.protocol = Protocol::kOpenAI;
+  options.llm.fallback = FallbackMode::kRules;
+  options.llm.timeout = 2s;
   options.max_retries = 0;
   const auto config = ApplyOptions(DefaultConfig(), options);
   ASSERT_TRUE(config.has_value()) << config.error().message;
@@ -240,7 +243,7 @@ TEST(ApplyOptionsTest, FlagsOverrideTheEnvironment) {
 
 TEST(ApplyOptionsTest, InvalidResultGivesValidatesMessage) {
   Options options;
-  options.base_url = "ftp://example.com";
+  options.llm.base_url = "ftp://example.com";
   const auto config = ApplyOptions(DefaultConfig(), options);
   ASSERT_FALSE(config.has_value());
   EXPECT_EQ(config.error().message, "base_url: must start with http:// or https://");
@@ -261,8 +264,8 @@ TEST(FormatJsonLineTest, FallbackAnswerCarriesItsReason) {
   c.attempts = 0;
   c.fallback_reason = "circuit_breaker_open: circuit open";
   const std::string line = FormatJsonLine(SampleAlert(), c);
-  EXPECT_TRUE(line.ends_with(
-      R"("attempts":0,"fallback_reason":"circuit_breaker_open: circuit open"})"))
+  EXPECT_TRUE(
+      line.ends_with(R"("attempts":0,"fallback_reason":"circuit_breaker_open: circuit open"})"))
       << line;
 }
 

@@ -95,20 +95,15 @@ Result<Options> ParseArgs(const std::vector<std::string_view>& args) {
   flags.Switch("--help", &options.help);
   flags.Switch("--version", &options.version);
   flags.Switch("--stats", &options.stats);
-  flags.Value("--format", [&options](std::string_view value) {
-    return ParseFormat(value, options.format);
-  });
+  flags.Value("--format",
+              [&options](std::string_view value) { return ParseFormat(value, options.format); });
   flags.Int("--concurrency", &options.concurrency, 1, 256);
   flags.Value("--metrics-out", [&options](std::string_view value) -> std::optional<std::string> {
     if (value.empty()) return "is not a file name";
     options.metrics_out = value;
     return std::nullopt;
   });
-  flags.String("--base-url", &options.base_url);
-  flags.ProtocolFlag("--protocol", &options.protocol);
-  flags.String("--model", &options.model);
-  flags.FallbackFlag("--fallback", &options.fallback);
-  flags.Duration("--timeout", &options.timeout);
+  options.llm.Register(flags);
   flags.Int("--max-retries", &options.max_retries, 0, 100);
   Result<std::vector<std::string>> inputs = flags.Parse(args, /*positional_allowed=*/true);
   if (!inputs) return inputs.error();
@@ -117,11 +112,7 @@ Result<Options> ParseArgs(const std::vector<std::string_view>& args) {
 }
 
 Result<Config> ApplyOptions(Config base, const Options& options) {
-  if (options.base_url) base.base_url = *options.base_url;
-  if (options.protocol) base.protocol = *options.protocol;
-  if (options.model) base.model = *options.model;
-  if (options.fallback) base.fallback = *options.fallback;
-  if (options.timeout) base.timeout = *options.timeout;
+  options.llm.ApplyTo(base);
   if (options.max_retries) base.max_retries = *options.max_retries;
   if (auto valid = Validate(base); !valid) return valid.error();
   return base;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "flag_set.hpp"
+#include "llm_flags.hpp"
 #include "webhook_service.hpp"
 
 namespace {
@@ -60,11 +61,7 @@ struct Flags {
   std::string host = "127.0.0.1";
   int port = 9095;
   std::optional<int> metrics_port;
-  std::optional<std::string> base_url;
-  std::optional<alertllm::Protocol> protocol;
-  std::optional<std::string> model;
-  std::optional<alertllm::FallbackMode> fallback;
-  std::optional<std::chrono::milliseconds> timeout;
+  alertllm::apps::LlmFlags llm;  // --base-url, --protocol, --model, --fallback, --timeout
   int concurrency = 4;
   bool help = false;
 };
@@ -97,11 +94,7 @@ Flags ParseFlags(int argc, char** argv) {
     if (!bad) flags.metrics_port = port;
     return bad;
   });
-  set.String("--base-url", &flags.base_url);
-  set.ProtocolFlag("--protocol", &flags.protocol);
-  set.String("--model", &flags.model);
-  set.FallbackFlag("--fallback", &flags.fallback);
-  set.Duration("--timeout", &flags.timeout);
+  flags.llm.Register(set);
   set.Int("--concurrency", &flags.concurrency, 1, 64);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (auto parsed = set.Parse(args); !parsed) Fail(parsed.error().message);
@@ -112,11 +105,7 @@ alertllm::Config BuildConfig(const Flags& flags) {
   alertllm::Result<alertllm::Config> from_env = alertllm::ConfigFromEnv();
   if (!from_env) Fail(from_env.error().message);
   alertllm::Config config = *from_env;
-  if (flags.base_url) config.base_url = *flags.base_url;
-  if (flags.model) config.model = *flags.model;
-  if (flags.protocol) config.protocol = *flags.protocol;
-  if (flags.fallback) config.fallback = *flags.fallback;
-  if (flags.timeout) config.timeout = *flags.timeout;
+  flags.llm.ApplyTo(config);
   if (auto valid = alertllm::Validate(config); !valid) Fail(valid.error().message);
   return config;
 }
