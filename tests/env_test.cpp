@@ -78,6 +78,12 @@ void ExpectSameConfig(const Config& expected, const Config& actual) {
   EXPECT_EQ(expected.ca_file, actual.ca_file);
   EXPECT_EQ(expected.extra_headers, actual.extra_headers);
   EXPECT_EQ(expected.prompt, actual.prompt);
+  EXPECT_EQ(expected.cache.enabled, actual.cache.enabled);
+  EXPECT_EQ(expected.cache.ttl.count(), actual.cache.ttl.count());
+  EXPECT_EQ(expected.cache.max_entries, actual.cache.max_entries);
+  EXPECT_EQ(expected.concurrency.max_in_flight, actual.concurrency.max_in_flight);
+  EXPECT_EQ(expected.concurrency.adaptive, actual.concurrency.adaptive);
+  EXPECT_EQ(expected.concurrency.max_queued, actual.concurrency.max_queued);
   EXPECT_EQ(expected.fallback, actual.fallback);
   const CircuitBreakerConfig& e = expected.circuit_breaker;
   const CircuitBreakerConfig& a = actual.circuit_breaker;
@@ -187,6 +193,15 @@ const std::vector<VariableCase>& AdditionCases() {
        [](Config& c) { c.circuit_breaker.max_reset_timeout = minutes(10); }},
       {"CircuitBreakerRecord", "LLM_CIRCUIT_BREAKER_RECORD", "per_attempt",
        [](Config& c) { c.circuit_breaker.record = RecordMode::kPerAttempt; }},
+      {"CacheEnabled", "LLM_CACHE_ENABLED", "false", [](Config& c) { c.cache.enabled = false; }},
+      {"CacheTtl", "LLM_CACHE_TTL", "1h30m", [](Config& c) { c.cache.ttl = minutes(90); }},
+      {"CacheMaxEntries", "LLM_CACHE_MAX_ENTRIES", "+500",
+       [](Config& c) { c.cache.max_entries = 500; }},
+      {"MaxInFlight", "LLM_MAX_IN_FLIGHT", "64",
+       [](Config& c) { c.concurrency.max_in_flight = 64; }},
+      {"AdaptiveConcurrency", "LLM_ADAPTIVE_CONCURRENCY", "0",
+       [](Config& c) { c.concurrency.adaptive = false; }},
+      {"MaxQueued", "LLM_MAX_QUEUED", "0", [](Config& c) { c.concurrency.max_queued = 0; }},
   };
   return cases;
 }
@@ -336,7 +351,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"ByteSizeOverflow", "LLM_MAX_RESPONSE_BYTES", "99999999999999999999",
                 "is not a byte size (too large)"},
         BadCase{"ByteSizeSuffixOverflow", "LLM_MAX_RESPONSE_BYTES", "17179869184GiB",
-                "is not a byte size (too large)"}),
+                "is not a byte size (too large)"},
+        BadCase{"SecondsSubSecond", "LLM_CACHE_TTL", "1500ms", "has sub-second precision"},
+        BadCase{"SecondsWithoutUnit", "LLM_CACHE_TTL", "900", "is not a duration (missing unit)"},
+        BadCase{"CountNegative", "LLM_MAX_QUEUED", "-1", "is not a count (an integer >= 0)"},
+        BadCase{"CountWord", "LLM_CACHE_MAX_ENTRIES", "many", "is not a count (an integer >= 0)"},
+        BadCase{"CountOverflow", "LLM_MAX_QUEUED", "99999999999999999999",
+                "is not a count (out of range)"}),
     BadLabelOf);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -354,7 +375,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "must be in [1, 1000]"},
         BadCase{"RetryBudgetMaxTokens", "LLM_RETRY_BUDGET_MAX_TOKENS", "0", "must be >= 1"},
         BadCase{"HalfOpenMaxCalls", "LLM_CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS", "0",
-                "must be >= 1"}),
+                "must be >= 1"},
+        BadCase{"CacheTtlZero", "LLM_CACHE_TTL", "0s", "must be > 0"},
+        BadCase{"CacheMaxEntriesZero", "LLM_CACHE_MAX_ENTRIES", "0", "must be in 1..10000000"},
+        BadCase{"MaxInFlightZero", "LLM_MAX_IN_FLIGHT", "0", "must be in 1..1024"},
+        BadCase{"MaxInFlightTooMany", "LLM_MAX_IN_FLIGHT", "1025", "must be in 1..1024"},
+        BadCase{"MaxQueuedTooMany", "LLM_MAX_QUEUED", "10000001", "must be in 0..10000000"}),
     BadLabelOf);
 
 class EnvNegativeDurationTest : public testing::TestWithParam<std::string> {};

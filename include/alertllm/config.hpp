@@ -124,6 +124,29 @@ struct RetryBudgetConfig {
   double token_ratio = 0.1;
 };
 
+/// Sharing and caching of LLM answers (DESIGN.md §8): calls for the same alert (fingerprint and
+/// status) share one request while it is in flight, and a successful LLM answer is reused for
+/// `ttl`. Errors and fallback answers are never kept.
+struct CacheConfig {
+  bool enabled = true;
+  /// How long a successful LLM answer is reused (whole seconds, > 0).
+  std::chrono::seconds ttl = std::chrono::minutes(15);
+  /// Most answers kept; the least recently used goes first. Bounds the cache's memory.
+  std::size_t max_entries = 10000;
+};
+
+/// How many LLM requests one client keeps in flight (DESIGN.md §8).
+struct ConcurrencyConfig {
+  /// The most requests in flight at once (1..1024).
+  int max_in_flight = 16;
+  /// Halve the limit on a 429 or a timeout (at most once per round trip) and grow it back by
+  /// about one per round trip of successes, between 1 and max_in_flight.
+  bool adaptive = true;
+  /// The most calls waiting for a slot; one more, or one whose deadline passes while it waits,
+  /// ends as kRateLimited. 0: no call waits.
+  std::size_t max_queued = 10000;
+};
+
 /// Everything HttpLlmClient needs. Seed fields keep the seed's names and defaults; the rest are
 /// the additions of DESIGN.md §4. `DefaultConfig()` returns this as default-constructed.
 struct Config {
@@ -169,6 +192,8 @@ struct Config {
   /// ClassifyAlert answers with the rule-based classifier instead of the error.
   FallbackMode fallback = FallbackMode::kNone;
   CircuitBreakerConfig circuit_breaker;
+  CacheConfig cache;
+  ConcurrencyConfig concurrency;
 };
 
 /// One rule a Config breaks: the field ("timeout", "circuit_breaker.failure_threshold",
@@ -338,6 +363,24 @@ inline void CheckTimingAndSizes(const Config& config, Problems& p) {
   }
 }
 
+inline void CheckStorms(const Config& config, Problems& p) {
+  if (config.cache.ttl <= std::chrono::seconds::zero()) {
+    p.Fail("cache.ttl", "must be > 0", std::to_string(config.cache.ttl.count()) + "s");
+  }
+  if (config.cache.max_entries < 1 || config.cache.max_entries > 10'000'000) {
+    p.Fail("cache.max_entries", "must be in 1..10000000",
+           std::to_string(config.cache.max_entries));
+  }
+  if (config.concurrency.max_in_flight < 1 || config.concurrency.max_in_flight > 1024) {
+    p.Fail("concurrency.max_in_flight", "must be in 1..1024",
+           std::to_string(config.concurrency.max_in_flight));
+  }
+  if (config.concurrency.max_queued > 10'000'000) {
+    p.Fail("concurrency.max_queued", "must be in 0..10000000",
+           std::to_string(config.concurrency.max_queued));
+  }
+}
+
 }  // namespace detail
 
 /// Every rule `config` breaks, in field order (breaker fields as
@@ -349,6 +392,7 @@ inline std::vector<ConfigProblem> CheckConfig(const Config& config) {
   detail::Problems p;
   detail::CheckEndpoint(config, p);
   detail::CheckTimingAndSizes(config, p);
+  detail::CheckStorms(config, p);
   p.Append(detail::CheckCircuitBreaker(config.circuit_breaker, "circuit_breaker."));
   return std::move(p).Take();
 }

@@ -27,11 +27,13 @@ using internal::Problem;
 using internal::Quote;
 using internal::SetBool;
 using internal::SetByteSize;
+using internal::SetCount;
 using internal::SetDuration;
 using internal::SetEnum;
 using internal::SetExtraHeaders;
 using internal::SetInt;
 using internal::SetNumber;
+using internal::SetSeconds;
 using internal::SetString;
 
 using Setter = Problem (*)(std::string_view text, Config& config);
@@ -163,6 +165,26 @@ constexpr EnvVar kEnvVars[] = {
      "Record one breaker outcome per call or per HTTP attempt: per_call or per_attempt",
      "circuit_breaker.record", false,
      [](std::string_view t, Config& c) { return SetEnum(ParseRecordMode, t, c.circuit_breaker.record); }},
+    {"LLM_CACHE_ENABLED", "true",
+     "Share one LLM request among calls for the same alert and reuse its answer",
+     "cache.enabled", false,
+     [](std::string_view t, Config& c) { return SetBool(t, c.cache.enabled); }},
+    {"LLM_CACHE_TTL", "15m", "How long a successful LLM answer is reused (whole seconds)",
+     "cache.ttl", false, [](std::string_view t, Config& c) { return SetSeconds(t, c.cache.ttl); }},
+    {"LLM_CACHE_MAX_ENTRIES", "10000", "Most answers kept; the least recently used goes first",
+     "cache.max_entries", false,
+     [](std::string_view t, Config& c) { return SetCount(t, c.cache.max_entries); }},
+    {"LLM_MAX_IN_FLIGHT", "16", "Most LLM requests in flight per client (1..1024)",
+     "concurrency.max_in_flight", false,
+     [](std::string_view t, Config& c) { return SetInt(t, c.concurrency.max_in_flight); }},
+    {"LLM_ADAPTIVE_CONCURRENCY", "true",
+     "Halve the in-flight limit on a 429 or timeout, grow it back on successes",
+     "concurrency.adaptive", false,
+     [](std::string_view t, Config& c) { return SetBool(t, c.concurrency.adaptive); }},
+    {"LLM_MAX_QUEUED", "10000",
+     "Most calls waiting for a slot; one more, or one past its deadline, fails as rate_limit",
+     "concurrency.max_queued", false,
+     [](std::string_view t, Config& c) { return SetCount(t, c.concurrency.max_queued); }},
 };
 // clang-format on
 

@@ -69,6 +69,29 @@ Problem SetDuration(std::string_view text, milliseconds& field) {
   return std::nullopt;
 }
 
+Problem SetSeconds(std::string_view text, std::chrono::seconds& field) {
+  const DurationParse parsed = ParseGoDuration(text);
+  if (!parsed.problem.empty()) {
+    return "is not a duration (" + std::string(parsed.problem) + ")";
+  }
+  if (parsed.nanos < 0) return "must not be negative";
+  if (parsed.nanos % 1'000'000'000 != 0) return "has sub-second precision";
+  field = std::chrono::seconds(parsed.nanos / 1'000'000'000);
+  return std::nullopt;
+}
+
+Problem SetCount(std::string_view text, std::size_t& field) {
+  if (text.size() > 1 && text[0] == '+' && IsDigit(text[1])) text.remove_prefix(1);
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) return "is not a count (out of range)";
+  if (ec != std::errc() || end != text.data() + text.size() || text.starts_with('-')) {
+    return "is not a count (an integer >= 0)";
+  }
+  field = value;
+  return std::nullopt;
+}
+
 // Bytes as a plain integer ("1048576") or an integer with a binary (KiB, MiB, GiB: 1024^n) or
 // decimal (KB, MB, GB: 1000^n) suffix, case-sensitive, no space, no fraction.
 Problem SetByteSize(std::string_view text, std::size_t& field) {

@@ -31,6 +31,10 @@ Problem SetBool(std::string_view text, bool& field);
 /// sub-millisecond precision"), never rounded, so that "1500us" does not silently become 1ms
 /// or 2ms.
 Problem SetDuration(std::string_view text, std::chrono::milliseconds& field);
+/// A Go duration, not negative, in whole seconds ("15m", "90s"); a finer value is refused.
+Problem SetSeconds(std::string_view text, std::chrono::seconds& field);
+/// A count: a decimal integer >= 0, an optional '+'.
+Problem SetCount(std::string_view text, std::size_t& field);
 /// Bytes as a plain integer ("1048576") or an integer with a binary (KiB, MiB, GiB: 1024^n) or
 /// decimal (KB, MB, GB: 1000^n) suffix, case-sensitive, no space, no fraction.
 Problem SetByteSize(std::string_view text, std::size_t& field);
