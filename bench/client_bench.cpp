@@ -98,6 +98,7 @@ void BM_ClassifyAlert(benchmark::State& state, alertllm::Protocol protocol, bool
     config.base_url = Server().Url();
     config.protocol = protocol;
     config.model = "bench";
+    config.cache.enabled = false;  // the one sample alert, sent every iteration, is the HTTP path
     alertllm::ClientDependencies dependencies;
     // With a caller-owned registry the client mirrors its metrics onto it after every call.
     if (registry) dependencies.registry = std::make_shared<prometheus::Registry>();

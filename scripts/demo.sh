@@ -8,8 +8,9 @@
 #  3. classifies the sample Alertmanager payloads of testdata/alertmanager with alertllm-classify
 #     (table);
 #  4. starts alertllm-webhook (the Alertmanager receiver) in front of the same proxy, posts a
-#     payload, then injects an outage into the proxy: calls fail, the circuit breaker opens,
-#     calls fail fast with circuit_breaker_open and the rule-based fallback answers;
+#     payload twice (the second answered from the cache), then injects an outage into the proxy
+#     and posts new alerts: calls fail, the circuit breaker opens, calls fail fast with
+#     circuit_breaker_open and the rule-based fallback answers;
 #  5. heals the proxy: after the breaker's reset timeout a half-open probe succeeds and closes it;
 #  6. prints the breaker stats (/healthz) and an excerpt of the metrics (/metrics);
 #  7. stops everything it started and exits 0.
@@ -105,7 +106,15 @@ expect_state() {
 }
 
 payload=testdata/alertmanager/alertmanager_webhook_02_NodeDown_firing.json
-echo "healthy:"
+# The payload's alert made new to the client's cache: a `demo_round` label, and no fingerprint
+# (the receiver computes it from the labels), so that the LLM is asked again.
+round() {
+  jq -c --arg r "$1" '.alerts |= map(.labels.demo_round = $r | del(.fingerprint))' "$payload" \
+    >"$logs/round-$1.json"
+  post_alerts "$logs/round-$1.json"
+}
+echo "healthy; the same notification again is answered from the client's cache, no request:"
+post_alerts "$payload"
 post_alerts "$payload"
 breaker
 expect_state closed
@@ -113,16 +122,16 @@ expect_state closed
 say "outage: the proxy now answers every classify request with 503"
 curl -sS -X POST -H 'Content-Type: application/json' \
   --data '{"failure_rate":1,"status":503}' "$proxy/admin/faults" >/dev/null
-for i in 1 2 3; do post_alerts "$payload"; done
+for i in 1 2 3; do round "$i"; done
 breaker
 expect_state open
 echo "the breaker is open: calls fail fast, without a request, and the fallback answers:"
-for i in 1 2; do post_alerts "$payload"; done
+for i in 4 5; do round "$i"; done
 
 say "heal the proxy; after the 3 s reset timeout a half-open probe closes the breaker"
 curl -sS -X POST -H 'Content-Type: application/json' --data '{}' "$proxy/admin/faults" >/dev/null
 sleep 3.2
-post_alerts "$payload"
+round 6
 breaker
 expect_state closed
 
@@ -130,7 +139,7 @@ say "breaker stats (GET /healthz)"
 curl -sS "$webhook/healthz" | jq .
 
 say "metrics excerpt (GET /metrics)"
-curl -sS "$webhook/metrics" | grep -E '^llm_circuit_breaker_(state|state_changes_total|requests_blocked_total)|^llm_client_(requests_total|fallbacks_total)' |
+curl -sS "$webhook/metrics" | grep -E '^llm_circuit_breaker_(state|state_changes_total|requests_blocked_total)|^llm_client_(requests_total|fallbacks_total|cache_lookups_total)' |
   grep -v ' 0$'
 
 say "done: stopping the proxy and the webhook receiver"

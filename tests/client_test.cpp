@@ -54,11 +54,15 @@ using FakeTransport = mocks::FakeTransport;
 using Step = FakeTransport::Step;
 using test::FakeClock;
 
+// These tests drive the call path (breaker, retries, metrics) with one alert, called again and
+// again: sharing would answer every call after the first from the cache, so it is off here and
+// tested in client_share_test.cpp.
 Config TestConfig() {
   Config config;
   config.base_url = "http://llm.test:8080";
   config.api_key = "sk-secret-key-123";
   config.jitter = 0.0;
+  config.cache.enabled = false;
   return config;
 }
 
@@ -725,9 +729,9 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
     return text;
   };
 
-  // Every family and series at 0 before any call.
+  // Every family and series at 0 before any call (86 before the cache's 3 lookups and 1 gauge).
   const std::string at_start = mirrored();
-  EXPECT_EQ(Samples(at_start).size(), 86u);
+  EXPECT_EQ(Samples(at_start).size(), 90u);
   ExpectLines(at_start, R"(llm_client_requests_total{category="success"} 0)");
 
   transport_->Respond(503);

@@ -33,7 +33,7 @@ expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, want $1"; }
 lines() { grep -c '' "$work/out" || true; }
 
 # A successful jsonl line, keys exactly in the documented order.
-ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|fallback)","severity":"(noise|info|warning|critical)","confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
+ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|cache|fallback)","severity":"(noise|info|warning|critical)","confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
 fail_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":false,"source":null,"severity":null,"confidence":null,"category":null,"summary":null,"attempts":[0-9]+,"error":\{"category":"[a-z_]+","message":"([^"\\]|\\.)*"\}\}$'
 
 # check_jsonl PATTERN EXPECTED_FINGERPRINTS_FILE: every line matches and the order is the input's.
@@ -58,6 +58,7 @@ case $case in
     [[ $(lines) -eq 20 ]] || fail "want 20 lines (one per alert of the 18 captures)"
     check_jsonl "$ok_line" "$work/capture_fingerprints"
     grep -q '"source":"fallback"' "$work/out" && fail "the server answered, yet the fallback did"
+    grep -q '"source":"cache"' "$work/out" || fail "a re-sent alert was not answered from the cache"
     grep -q '"alertname":"KubePodCrashLooping"' "$work/out" || fail "alertname missing"
     ;;
   captures_concurrent)

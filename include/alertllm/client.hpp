@@ -126,6 +126,12 @@ class HttpLlmClient final : public LlmClient {
 
   /// Classifies `alert` (an empty fingerprint is computed from its labels).
   ///
+  /// Sharing (`config.cache`, on by default): a call whose alert has the fingerprint and status
+  /// of a call in flight waits for that call's request instead of sending one, and a successful
+  /// LLM answer is reused for `cache.ttl`; either way the answer has `source` "cache" and
+  /// `attempts` 0. A follower gets the leader's error too, except a cancellation, after which
+  /// it asks for itself. Errors and fallback answers are never kept.
+  ///
   /// Errors: kCircuitOpen without any request when the breaker rejects the call (`retry_after`
   /// = time until a probe may go); kInvalidRequest when the alert cannot be encoded; kCancelled
   /// when `options.stop_token` is requested; kTimeout when the deadline passes; otherwise the
@@ -172,6 +178,9 @@ class HttpLlmClient final : public LlmClient {
   ///                                                source llm, cache, fallback
   ///   llm_client_fallbacks_total{reason}           fallback answers, by ClassifyError() of
   ///                                                the error they replaced
+  ///   llm_client_cache_lookups_total{result}       hit, miss (asked the LLM), shared (waited
+  ///                                                for another call's request)
+  ///   llm_client_cache_entries                     LLM answers kept
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// With `config.enable_metrics` false nothing is counted and the collectable exports no

@@ -173,6 +173,7 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   }
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
+  share = std::make_unique<internal::Share>(config);
 }
 
 SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {
@@ -234,7 +235,9 @@ Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
                                                     const CallOptions& options) {
   internal::ClientState& impl = *impl_;
   return NeverThrows<Classification>(impl, [&]() -> Result<Classification> {
-    Result<Classification> result = impl.Classify(alert, options);
+    Result<Classification> result =
+        impl.share->Answer(alert, *impl.clock, impl.Deadline(options), options.stop_token,
+                           impl.counters, [&] { return impl.Classify(alert, options); });
     if (impl.counters) impl.counters->Request(result);
     if (!result) {
       Error& error = result.error();

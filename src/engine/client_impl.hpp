@@ -17,6 +17,7 @@
 #include "alertllm/client.hpp"
 #include "codec/protocol.hpp"
 #include "engine/client_metrics.hpp"
+#include "engine/share.hpp"
 #include "metrics/registry_mirror.hpp"
 
 namespace alertllm {
@@ -56,6 +57,7 @@ struct ClientState {
   std::shared_ptr<RegistryMirror> mirror;  // null unless a registry was given and metrics are on
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
+  std::unique_ptr<Share> share;
   std::string classify_url;
   std::string health_url;
   std::atomic<std::int64_t> next_failure_log_ns{0};

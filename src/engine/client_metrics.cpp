@@ -95,6 +95,26 @@ prometheus::MetricFamily Fallbacks(const ClientMetrics& m) {
   return family;
 }
 
+prometheus::MetricFamily CacheLookups(const ClientMetrics& m) {
+  auto family = Family("llm_client_cache_lookups_total",
+                       "Calls by what sharing found: a kept answer (hit), none (miss: the call "
+                       "asked the LLM) or a request in flight it waited for (shared).",
+                       MetricType::Counter);
+  for (std::size_t i = 0; i < kCacheLookups.size(); ++i) {
+    family.metric.push_back(Counter(m.cache_lookups[i].load(kRelaxed), "result", kCacheLookups[i]));
+  }
+  return family;
+}
+
+prometheus::MetricFamily CacheEntries(const ClientMetrics& m) {
+  auto family =
+      Family("llm_client_cache_entries", "LLM answers kept for reuse.", MetricType::Gauge);
+  prometheus::ClientMetric metric;
+  metric.gauge.value = static_cast<double>(m.cache_entries.load(kRelaxed));
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
 class ClientCollector final : public prometheus::Collectable {
  public:
   ClientCollector(std::shared_ptr<const ClientMetrics> metrics,
@@ -116,6 +136,8 @@ class ClientCollector final : public prometheus::Collectable {
     families.push_back(AttemptDuration(m));
     families.push_back(Classifications(m));
     families.push_back(Fallbacks(m));
+    families.push_back(CacheLookups(m));
+    families.push_back(CacheEntries(m));
     return families;
   }
 

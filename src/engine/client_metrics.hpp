@@ -31,6 +31,10 @@ inline constexpr std::array<Severity, 4> kSeverities = {Severity::kNoise, Severi
                                                         Severity::kWarning, Severity::kCritical};
 // The values of Classification::source.
 inline constexpr std::array<std::string_view, 3> kSources = {"llm", "cache", "fallback"};
+// What a cache lookup found: an answer kept, nothing (the call asked the LLM), or a request in
+// flight that the call then shared. The `result` label values, in this order.
+enum class CacheLookup { kHit, kMiss, kShared };
+inline constexpr std::array<std::string_view, 3> kCacheLookups = {"hit", "miss", "shared"};
 
 /// The client's counters: written with relaxed atomics on the call path, read at scrape time.
 ///
@@ -49,6 +53,10 @@ struct ClientMetrics {
       classifications{};
   // By ErrorCode value: the error the fallback answered in place of.
   std::array<std::atomic<std::uint64_t>, kErrorCodes.size()> fallbacks{};
+  // By CacheLookup value.
+  std::array<std::atomic<std::uint64_t>, kCacheLookups.size()> cache_lookups{};
+  // Answers kept, as of the last lookup.
+  std::atomic<std::uint64_t> cache_entries{0};
 
   /// The call's real outcome, whether or not the fallback then answers.
   void Request(const Result<Classification>& result) noexcept;
@@ -58,6 +66,11 @@ struct ClientMetrics {
   void Attempt(std::chrono::nanoseconds duration) noexcept;
   void Retry() noexcept { retries.fetch_add(1, std::memory_order_relaxed); }
   void BudgetDenial() noexcept { budget_denials.fetch_add(1, std::memory_order_relaxed); }
+  /// One lookup of the share stage, and the answers kept after it.
+  void CacheLookup(CacheLookup lookup, std::size_t entries) noexcept {
+    cache_lookups[static_cast<std::size_t>(lookup)].fetch_add(1, std::memory_order_relaxed);
+    cache_entries.store(entries, std::memory_order_relaxed);
+  }
 };
 
 /// The breaker's families (from `breaker`) followed by the client's (from `metrics`). With

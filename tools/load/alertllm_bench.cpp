@@ -50,7 +50,8 @@ constexpr const char* kUsage =
     "  --model NAME        model name sent; overrides LLM_MODEL\n"
     "  -h, --help          this text\n"
     "\n"
-    "Every other setting comes from the LLM_* environment variables (see the README).\n"
+    "Every other setting comes from the LLM_* environment variables (see the README), but\n"
+    "the client's cache is off: every call sends a request.\n"
     "cpu_us_per_req is this process's user+system CPU time per call.\n"
     "Exit status: 0 when the run completed (errors are counted, not fatal), 2 on usage errors.\n";
 
@@ -126,6 +127,8 @@ std::optional<int> BuildConfig(const Flags& flags, alertllm::Config& out) {
   alertllm::Result<alertllm::Config> config = alertllm::ConfigFromEnv();
   if (!config) return UsageError("environment: " + config.error().message);
   config->base_url = flags.url;
+  // One sample alert sent N times measures the HTTP path only if every call asks the server.
+  config->cache.enabled = false;
   if (!flags.protocol.empty()) {
     const alertllm::Result<alertllm::Protocol> protocol = alertllm::ParseProtocol(flags.protocol);
     if (!protocol) {
