@@ -4,9 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "alertllm/client.hpp"
 #include "alertllm/metrics.hpp"
@@ -22,13 +26,15 @@ constexpr const char* kAnswer =
     R"({"classification":{"severity":3,"category":"infrastructure","summary":"CPU high",)"
     R"("confidence":0.9,"reasoning":"r","suggestions":["scale"]}})";
 
-Alert MakeAlert(AlertStatus status = AlertStatus::kFiring) {
+Alert MakeAlert(AlertStatus status = AlertStatus::kFiring, std::string instance = "node-1") {
   Alert alert;
   alert.alert_name = "HighCPUUsage";
   alert.status = status;
-  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", "node-1"}};
+  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", std::move(instance)}};
   return alert;
 }
+
+Alert OnNode(std::string instance) { return MakeAlert(AlertStatus::kFiring, std::move(instance)); }
 
 class ClientShareTest : public ::testing::Test {
  protected:
@@ -146,6 +152,117 @@ TEST_F(ClientShareTest, WithTheCacheOffEveryCallSendsARequest) {
   transport_->SetDefault({ok, {}, {}});
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client->ClassifyAlert(MakeAlert())->source, "llm");
   EXPECT_EQ(transport_->Requests().size(), 3u);
+}
+
+TEST_F(ClientShareTest, AnEmptyBatchGivesNoResult) {
+  auto client = MakeClient();
+  EXPECT_TRUE(client->ClassifyAlerts({}).empty());
+  EXPECT_TRUE(transport_->Requests().empty());
+}
+
+// A storm in miniature: five alerts, three distinct (fingerprint, status) pairs, three requests,
+// every alert answered in input order.
+TEST_F(ClientShareTest, ABatchSendsOneRequestPerDistinctAlertAndAnswersInOrder) {
+  auto client = MakeClient();
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = kAnswer;
+  transport_->SetDefault({ok, {}, {}});
+  const std::vector<Alert> alerts = {OnNode("a"), OnNode("b"), OnNode("a"),
+                                     MakeAlert(AlertStatus::kResolved, "a"), OnNode("b")};
+  const auto results = client->ClassifyAlerts(alerts);
+  ASSERT_EQ(results.size(), alerts.size());
+  const char* sources[] = {"llm", "llm", "cache", "llm", "cache"};
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].has_value()) << i;
+    EXPECT_EQ(results[i]->source, sources[i]) << i;
+    EXPECT_EQ(results[i]->attempts, std::string(sources[i]) == "llm" ? 1 : 0) << i;
+  }
+  EXPECT_EQ(transport_->Requests().size(), 3u);
+  const std::string text = Metrics(*client);
+  EXPECT_THAT(text, HasSubstr("llm_client_requests_total{category=\"success\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr("llm_client_cache_lookups_total{result=\"shared\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("llm_client_cache_lookups_total{result=\"miss\"} 3\n"));
+}
+
+TEST_F(ClientShareTest, ABatchWithTheCacheOffSendsARequestPerAlert) {
+  Config config;
+  config.cache.enabled = false;
+  auto client = MakeClient(config);
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = kAnswer;
+  transport_->SetDefault({ok, {}, {}});
+  const std::vector<Alert> alerts(4, OnNode("a"));
+  for (const auto& result : client->ClassifyAlerts(alerts)) EXPECT_EQ(result->source, "llm");
+  EXPECT_EQ(transport_->Requests().size(), 4u);
+}
+
+// The first alert's request failed: its repeats get the same error without a request of their
+// own, and each is then answered by the fallback on its own account.
+TEST_F(ClientShareTest, ABatchSharesAnErrorAndEachAlertFallsBack) {
+  Config config;
+  config.max_retries = 0;
+  auto plain = MakeClient(config);
+  transport_->Respond(400, "bad");
+  const std::vector<Alert> alerts(3, OnNode("a"));
+  for (const auto& result : plain->ClassifyAlerts(alerts)) {
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, ErrorCode::kClientError);
+  }
+  EXPECT_EQ(transport_->Requests().size(), 1u);
+
+  config.fallback = FallbackMode::kRules;
+  auto with_fallback = MakeClient(config);
+  transport_->Respond(503);
+  for (const auto& result : with_fallback->ClassifyAlerts(alerts)) {
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->source, "fallback");
+  }
+  EXPECT_EQ(transport_->Requests().size(), 2u);
+  EXPECT_THAT(Metrics(*with_fallback),
+              HasSubstr("llm_client_fallbacks_total{reason=\"server_error\"} 3\n"));
+}
+
+TEST_F(ClientShareTest, ACancelledBatchEndsEveryCallCancelled) {
+  auto client = MakeClient();
+  std::stop_source stop;
+  stop.request_stop();
+  CallOptions options;
+  options.stop_token = stop.get_token();
+  const std::vector<Alert> alerts = {OnNode("a"), OnNode("b"), OnNode("a")};
+  const auto results = client->ClassifyAlerts(alerts, options);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& result : results) {
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, ErrorCode::kCancelled);
+  }
+  EXPECT_TRUE(transport_->Requests().empty());
+}
+
+TEST_F(ClientShareTest, ABatchRunsAtMostMaxInFlightAtOnce) {
+  Config config;
+  config.concurrency.max_in_flight = 3;
+  auto client = MakeClient(config);
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most{0};
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = kAnswer;
+  transport_->SetDefault({ok, {}, [&] {
+                            const int now = in_flight.fetch_add(1) + 1;
+                            int seen = most.load();
+                            while (now > seen && !most.compare_exchange_weak(seen, now)) {
+                            }
+                            std::this_thread::yield();
+                            in_flight.fetch_sub(1);
+                          }});
+  std::vector<Alert> alerts;
+  for (int i = 0; i < 30; ++i) alerts.push_back(OnNode("n" + std::to_string(i)));
+  const auto results = client->ClassifyAlerts(alerts);
+  for (const auto& result : results) EXPECT_TRUE(result.has_value());
+  EXPECT_EQ(transport_->Requests().size(), 30u);
+  EXPECT_LE(most.load(), 3);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -63,6 +64,33 @@ TEST(MockLlmClientTest, HealthCanBeMocked) {
   MockLlmClient client;
   EXPECT_CALL(client, Health).WillOnce(Return(alertllm::Result<void>()));
   EXPECT_TRUE(client.Health().has_value());
+}
+
+// Expectations on ClassifyAlert() alone cover code that classifies a batch or asynchronously.
+TEST(MockLlmClientTest, BatchAndAsyncCallClassifyAlertByDefault) {
+  MockLlmClient client;
+  Classification critical;
+  critical.severity = Severity::kCritical;
+  EXPECT_CALL(client, ClassifyAlert).Times(3).WillRepeatedly(Return(critical));
+  const std::vector<Alert> alerts = {NodeDown(), NodeDown()};
+  const auto results = client.ClassifyAlerts(alerts);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1]->severity, Severity::kCritical);
+  int answered = 0;
+  client.ClassifyAlertAsync(NodeDown(), {}, [&](alertllm::Result<Classification> result) {
+    EXPECT_TRUE(result.has_value());
+    ++answered;
+  });
+  EXPECT_EQ(answered, 1);
+}
+
+TEST(MockLlmClientTest, BatchCanBeMockedItself) {
+  MockLlmClient client;
+  EXPECT_CALL(client, ClassifyAlert).Times(0);
+  EXPECT_CALL(client, ClassifyAlerts)
+      .WillOnce(Return(std::vector<alertllm::Result<Classification>>{Classification{}}));
+  const std::vector<Alert> alerts = {NodeDown()};
+  EXPECT_EQ(client.ClassifyAlerts(alerts).size(), 1u);
 }
 
 }  // namespace

@@ -174,12 +174,14 @@ TEST_F(ShareTest, HundredConcurrentCallersOfOneKeyMakeOneRequest) {
   EXPECT_EQ(share.waiting(), 0u);
 }
 
-// Runs `leader_ask` as the leader of `alert`'s key on a thread of its own and, once it is in
-// flight, one follower asking with `follower_ask`; the leader's ask waits for the follower
-// before answering. Returns {leader's result, follower's result}.
+// Runs a leader of `alert`'s key on a thread of its own and, once its request is in flight,
+// one follower asking with `follower_ask`; the leader's request answers `answer()` once
+// `release` holds (by default: once the follower waits). Returns {leader's, follower's}.
 std::pair<Result<Classification>, Result<Classification>> LeaderAndFollower(
     Share& share, const Alert& alert, const std::function<Result<Classification>()>& answer,
-    const Share::Ask& follower_ask, const test::FakeClock& clock, std::stop_token follower_stop) {
+    const Share::Ask& follower_ask, const test::FakeClock& clock, std::stop_token follower_stop,
+    std::function<bool()> release = nullptr) {
+  if (!release) release = [&share] { return share.waiting() == 1; };
   std::atomic<bool> started{false};
   Result<Classification> leader = Error{ErrorCode::kUnknown, "unset"};
   Result<Classification> follower = Error{ErrorCode::kUnknown, "unset"};
@@ -187,7 +189,7 @@ std::pair<Result<Classification>, Result<Classification>> LeaderAndFollower(
   std::thread first([&] {
     leader = share.Answer(alert, clock, deadline, {}, nullptr, [&] {
       started = true;
-      AwaitTrue([&] { return share.waiting() == 1 || follower_stop.stop_requested(); });
+      AwaitTrue(release);
       return answer();
     });
   });
@@ -237,9 +239,11 @@ TEST_F(ShareTest, ACancelledFollowerEndsAtOnce) {
     AwaitTrue([&] { return share.waiting() == 1; });
     stop.request_stop();
   });
+  // The leader answers only once the cancelled follower has stopped waiting.
   auto [leader, follower] = LeaderAndFollower(
       share, MakeAlert("node-1"), [] { return Result<Classification>(Answer("late")); },
-      Counting(Answer("own")), clock_, stop.get_token());
+      Counting(Answer("own")), clock_, stop.get_token(),
+      [&] { return stop.stop_requested() && share.waiting() == 0; });
   canceller.join();
   ASSERT_FALSE(follower.has_value());
   EXPECT_EQ(follower.error().code, ErrorCode::kCancelled);

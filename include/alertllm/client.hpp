@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <utility>
@@ -51,6 +52,25 @@ class LlmClient {
   /// Classifies one alert. Never throws; every failure is an Error (see HttpLlmClient).
   virtual Result<Classification> ClassifyAlert(const Alert& alert,
                                                const CallOptions& options = {}) = 0;
+
+  /// Classifies every alert of `alerts`: exactly one result per alert, in input order (an empty
+  /// span gives an empty vector). Never throws. This default calls ClassifyAlert() for each in
+  /// turn; HttpLlmClient classifies them concurrently, one request per distinct alert.
+  virtual std::vector<Result<Classification>> ClassifyAlerts(std::span<const Alert> alerts,
+                                                             const CallOptions& options = {}) {
+    std::vector<Result<Classification>> results;
+    results.reserve(alerts.size());
+    for (const Alert& alert : alerts) results.push_back(ClassifyAlert(alert, options));
+    return results;
+  }
+
+  /// Classifies `alert` and hands the result to `done`, exactly once. Never throws. This
+  /// default runs ClassifyAlert() on the calling thread and calls `done` before returning;
+  /// HttpLlmClient returns at once and calls `done` on a thread of its own (see there).
+  virtual void ClassifyAlertAsync(const Alert& alert, CallOptions options,
+                                  std::function<void(Result<Classification>)> done) {
+    done(ClassifyAlert(alert, options));
+  }
 
   /// Checks that the endpoint answers. Never throws.
   virtual Result<void> Health(const CallOptions& options = {}) = 0;
@@ -153,6 +173,15 @@ class HttpLlmClient final : public LlmClient {
   /// rate-limited failure log still see the real error.
   Result<Classification> ClassifyAlert(const Alert& alert,
                                        const CallOptions& options = {}) override;
+
+  /// Classifies every alert of `alerts` as ClassifyAlert() would, at most
+  /// `config.concurrency.max_in_flight` at a time, and returns exactly one result per alert in
+  /// input order (an empty span gives an empty vector). With sharing on, alerts of one
+  /// (fingerprint, status) cost one request: the first one's result serves the rest (`source`
+  /// "cache", `attempts` 0; an error or a fallback answer as it is). Requesting
+  /// `options.stop_token` ends every unfinished call with kCancelled. Never throws.
+  std::vector<Result<Classification>> ClassifyAlerts(std::span<const Alert> alerts,
+                                                     const CallOptions& options = {}) override;
 
   /// GET of the protocol's health path: success on a 2xx, else the mapped error. No retries,
   /// not recorded in the breaker. Never throws.

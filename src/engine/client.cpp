@@ -62,34 +62,6 @@ Config Checked(Config config) {
   return config;
 }
 
-// DESIGN.md §2 step 6: the fallback answers when the LLM could not — the breaker rejected the
-// call, the server failed or was unreachable until retries ran out, or its answer was unusable.
-// It does not when the caller gave up (kCancelled), when the request itself is at fault
-// (kInvalidRequest, or a 4xx the server sent back: kClientError other than 408/409/429), when
-// the configuration is (kInvalidConfig), nor for kUnknown (a bug, or the process out of
-// memory): a rule-based answer would hide those from the caller.
-bool FallsBack(const Error& error) noexcept {
-  if (error.code == ErrorCode::kCircuitOpen || error.code == ErrorCode::kInvalidResponse) {
-    return true;
-  }
-  return IsRetryableError(error);
-}
-
-// The public entry points never throw: anything that escapes `body` becomes kUnknown.
-template <typename T, typename Body>
-Result<T> NeverThrows(const internal::ClientState& impl, Body&& body) {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return Error{ErrorCode::kUnknown, "out of memory"};
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::kUnknown,
-                 impl.Redact("unexpected exception: " + internal::Clip(e.what()))};
-  } catch (...) {
-    return Error{ErrorCode::kUnknown, "unexpected exception"};
-  }
-}
-
 std::shared_ptr<Transport> DefaultTransport(const Config& config, const std::string& user_agent) {
   CurlTransportOptions options;
   options.tls_verify = config.tls_verify;
@@ -192,24 +164,6 @@ std::string internal::ClientState::Redact(std::string message) const {
   return message;
 }
 
-void internal::ClientState::LogFailure(const Error& error, bool fell_back) {
-  if (!logger) return;
-  const std::int64_t now_ns = clock->SteadyNow().time_since_epoch().count();
-  std::int64_t next = next_failure_log_ns.load(std::memory_order_relaxed);
-  // At most one line per second per client: an outage must not flood the log.
-  if (now_ns < next || !next_failure_log_ns.compare_exchange_strong(next, now_ns + 1'000'000'000,
-                                                                    std::memory_order_relaxed)) {
-    suppressed_failure_logs.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const std::uint64_t suppressed = suppressed_failure_logs.exchange(0, std::memory_order_relaxed);
-  logger->warn("alertllm: classify failed: {} ({}) after {} attempt(s): {}{}{}",
-               ClassifyError(error), error.http_status, error.attempts, error.message,
-               fell_back ? "; answered by the fallback rules" : "",
-               suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines suppressed)"
-                              : std::string());
-}
-
 HttpLlmClient::HttpLlmClient(Config config, std::shared_ptr<spdlog::logger> logger)
     : HttpLlmClient(std::move(config),
                     ClientDependencies{nullptr, nullptr, {}, std::move(logger), nullptr}) {}
@@ -234,35 +188,19 @@ std::shared_ptr<prometheus::Collectable> HttpLlmClient::GetCollectable() const {
 Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
                                                     const CallOptions& options) {
   internal::ClientState& impl = *impl_;
-  return NeverThrows<Classification>(impl, [&]() -> Result<Classification> {
-    Result<Classification> result =
-        impl.share->Answer(alert, *impl.clock, impl.Deadline(options), options.stop_token,
-                           impl.counters, [&] { return impl.Classify(alert, options); });
-    if (impl.counters) impl.counters->Request(result);
-    if (!result) {
-      Error& error = result.error();
-      error.message = impl.Redact(std::move(error.message));
-      const bool fall_back = impl.config.fallback == FallbackMode::kRules && FallsBack(error);
-      if (error.code != ErrorCode::kCircuitOpen && error.code != ErrorCode::kCancelled) {
-        impl.LogFailure(error, fall_back);
-      }
-      if (fall_back) {
-        if (impl.counters) impl.counters->Fallback(error.code);
-        Classification answer = RuleBasedClassifier{}.Classify(alert);
-        answer.attempts = error.attempts;
-        answer.fallback_reason = std::string(ClassifyError(error)) + ": " + error.message;
-        result = Result<Classification>(std::move(answer));
-      }
-    }
-    if (result && impl.counters) impl.counters->Classified(*result);
-    if (impl.mirror) impl.mirror->Sync();
-    return result;
+  return internal::NeverThrows<Classification>(impl, [&]() -> Result<Classification> {
+    return impl.Finish(alert, impl.Ask(alert, options));
   });
+}
+
+Result<Classification> internal::ClientState::Ask(const Alert& alert, const CallOptions& options) {
+  return share->Answer(alert, *clock, Deadline(options), options.stop_token, counters,
+                       [&] { return Classify(alert, options); });
 }
 
 Result<void> HttpLlmClient::Health(const CallOptions& options) {
   const internal::ClientState& impl = *impl_;
-  return NeverThrows<void>(impl, [&]() -> Result<void> {
+  return internal::NeverThrows<void>(impl, [&]() -> Result<void> {
     if (options.stop_token.stop_requested()) return Error{ErrorCode::kCancelled, "call cancelled"};
     const SteadyTime deadline = impl.Deadline(options);
     const milliseconds timeout = std::min(

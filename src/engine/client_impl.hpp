@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +21,7 @@
 #include "engine/client_metrics.hpp"
 #include "engine/share.hpp"
 #include "metrics/registry_mirror.hpp"
+#include "util/text.hpp"
 
 namespace alertllm {
 
@@ -37,8 +40,15 @@ struct ClientState {
 
   ClientState(Config config, ClientDependencies dependencies);
 
-  /// DESIGN.md §2 steps 3–7 for one alert: admission, encode, attempts, decide, record.
+  /// DESIGN.md §2 step 1 (share.cpp), then steps 3–7 if the call is to make the request: the
+  /// LLM's answer, a shared one, or the error, before the fallback.
+  Result<Classification> Ask(const Alert& alert, const CallOptions& options);
+  /// DESIGN.md §2 steps 3–7 for one alert (call.cpp): admission, encode, attempts, decide,
+  /// record.
   Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, and puts
+  /// the fallback's answer in its place where that applies.
+  Result<Classification> Finish(const Alert& alert, Result<Classification> result);
   SteadyTime Deadline(const CallOptions& options) const;
   std::string Redact(std::string message) const;
   void LogFailure(const Error& error, bool fell_back);
@@ -63,6 +73,20 @@ struct ClientState {
   std::atomic<std::int64_t> next_failure_log_ns{0};
   std::atomic<std::uint64_t> suppressed_failure_logs{0};
 };
+
+// The public entry points never throw: anything that escapes `body` becomes kUnknown.
+template <typename T, typename Body>
+Result<T> NeverThrows(const ClientState& impl, Body&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Error{ErrorCode::kUnknown, "out of memory"};
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::kUnknown, impl.Redact("unexpected exception: " + Clip(e.what()))};
+  } catch (...) {
+    return Error{ErrorCode::kUnknown, "unexpected exception"};
+  }
+}
 
 }  // namespace internal
 

@@ -19,24 +19,24 @@ std::string Identity(const Config& config) {
   return text;
 }
 
-Classification Shared(Classification answer) {
-  answer.source = "cache";
-  answer.attempts = 0;
-  return answer;
-}
-
 void Count(ClientMetrics* counters, CacheLookup lookup, std::size_t entries) {
   if (counters) counters->CacheLookup(lookup, entries);
 }
 
 }  // namespace
 
+Classification SharedAnswer(Classification answer) {
+  answer.source = "cache";
+  answer.attempts = 0;
+  return answer;
+}
+
 Share::Share(const Config& config)
     : enabled_(config.cache.enabled),
       identity_(Identity(config)),
       cache_(config.cache.max_entries, config.cache.ttl) {}
 
-std::string Share::Key(const Alert& alert) const {
+std::string Share::KeyOf(const Alert& alert) const {
   std::string key = identity_;
   key += '/';
   key += alert.fingerprint.empty() ? Fingerprint(alert.labels) : alert.fingerprint;
@@ -49,10 +49,10 @@ Result<Classification> Share::Answer(const Alert& alert, const ClientClock& cloc
                                      SteadyTime deadline, const std::stop_token& stop,
                                      ClientMetrics* counters, const Ask& ask) {
   if (!enabled_) return ask();
-  const std::string key = Key(alert);
+  const std::string key = KeyOf(alert);
   if (std::optional<Classification> kept = cache_.Get(key, clock.SteadyNow())) {
     Count(counters, CacheLookup::kHit, cache_.size());
-    return Shared(*std::move(kept));
+    return SharedAnswer(*std::move(kept));
   }
   for (;;) {
     const SingleFlight::Ticket ticket = flights_.Join(key);
@@ -67,7 +67,7 @@ Result<Classification> Share::Answer(const Alert& alert, const ClientClock& cloc
     if (!*answer && answer->error().code == ErrorCode::kCancelled) continue;
     Count(counters, CacheLookup::kShared, cache_.size());
     if (!*answer) return std::move(answer)->error();
-    return Shared(**std::move(answer));
+    return SharedAnswer(**std::move(answer));
   }
 }
 

@@ -16,6 +16,9 @@
 
 namespace alertllm::internal {
 
+/// `answer` as a call gets it that did not make the request: `source` "cache", `attempts` 0.
+Classification SharedAnswer(Classification answer);
+
 /// DESIGN.md §2 step 1, sharing: calls for the same alert — key (fingerprint, status) and the
 /// client's identity (model, protocol, prompt) — get one LLM answer. A fresh cached answer
 /// returns at once; a call whose key is in flight waits for that request; otherwise the call
@@ -39,6 +42,13 @@ class Share {
                                 const std::stop_token& stop, ClientMetrics* counters,
                                 const Ask& ask);
 
+  /// False when `cache.enabled` is: then every call asks.
+  bool enabled() const { return enabled_; }
+
+  /// The key calls share by: identity / fingerprint (computed from the labels when empty) /
+  /// status.
+  std::string KeyOf(const Alert& alert) const;
+
   /// Answers kept now.
   std::size_t cached() const { return cache_.size(); }
 
@@ -46,7 +56,6 @@ class Share {
   std::size_t waiting() const { return flights_.waiting(); }
 
  private:
-  std::string Key(const Alert& alert) const;
   Result<Classification> Lead(const std::string& key, const SingleFlight::Ticket& ticket,
                               const ClientClock& clock, ClientMetrics* counters, const Ask& ask);
 
