@@ -183,6 +183,16 @@ class HttpLlmClient final : public LlmClient {
   std::vector<Result<Classification>> ClassifyAlerts(std::span<const Alert> alerts,
                                                      const CallOptions& options = {}) override;
 
+  /// Starts classifying `alert` as ClassifyAlert() would and returns at once; `done` gets the
+  /// result exactly once, on one of the client's own threads (never the caller's, unless no
+  /// thread could be started: then `done` gets kUnknown on the calling thread before this
+  /// returns). At most `config.concurrency.max_in_flight` calls run at a time; the rest wait
+  /// their turn in order. `done` should be short and must not throw (an exception from it is
+  /// swallowed). Destroying the client ends every call not yet finished with kCancelled, each
+  /// `done` called before the destructor returns.
+  void ClassifyAlertAsync(const Alert& alert, CallOptions options,
+                          std::function<void(Result<Classification>)> done) override;
+
   /// GET of the protocol's health path: success on a 2xx, else the mapped error. No retries,
   /// not recorded in the breaker. Never throws.
   Result<void> Health(const CallOptions& options = {}) override;

@@ -62,6 +62,16 @@ Config Checked(Config config) {
   return config;
 }
 
+// `done` must not throw (HttpLlmClient's contract); if it does, the exception stops here
+// rather than ending the thread that called it.
+void Deliver(const std::function<void(Result<Classification>)>& done,
+             Result<Classification> result) {
+  try {
+    if (done) done(std::move(result));
+  } catch (...) {
+  }
+}
+
 std::shared_ptr<Transport> DefaultTransport(const Config& config, const std::string& user_agent) {
   CurlTransportOptions options;
   options.tls_verify = config.tls_verify;
@@ -146,6 +156,8 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
   share = std::make_unique<internal::Share>(config);
+  executor = std::make_unique<internal::Executor>(
+      static_cast<std::size_t>(config.concurrency.max_in_flight));
 }
 
 SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {
@@ -191,6 +203,31 @@ Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
   return internal::NeverThrows<Classification>(impl, [&]() -> Result<Classification> {
     return impl.Finish(alert, impl.Ask(alert, options));
   });
+}
+
+// The call runs on one of the executor's threads with a stop token of its own, requested by
+// the caller's token or by the client's destruction, whichever comes first.
+void HttpLlmClient::ClassifyAlertAsync(const Alert& alert, CallOptions options,
+                                       std::function<void(Result<Classification>)> done) {
+  internal::ClientState* state = impl_.get();
+  auto shared_done = std::make_shared<std::function<void(Result<Classification>)>>(std::move(done));
+  auto task = [state, alert, options = std::move(options),
+               shared_done](std::stop_token shutdown) mutable {
+    std::stop_source call;
+    const std::stop_callback by_caller(options.stop_token, [&call] { call.request_stop(); });
+    const std::stop_callback by_client(shutdown, [&call] { call.request_stop(); });
+    options.stop_token = call.get_token();
+    Result<Classification> result =
+        internal::NeverThrows<Classification>(*state, [&]() -> Result<Classification> {
+          return state->Finish(alert, state->Ask(alert, options));
+        });
+    Deliver(*shared_done, std::move(result));
+  };
+  try {
+    state->executor->Submit(std::move(task));
+  } catch (...) {
+    Deliver(*shared_done, Error{ErrorCode::kUnknown, "could not start a thread for the call"});
+  }
 }
 
 Result<Classification> internal::ClientState::Ask(const Alert& alert, const CallOptions& options) {

@@ -19,6 +19,7 @@
 #include "alertllm/client.hpp"
 #include "codec/protocol.hpp"
 #include "engine/client_metrics.hpp"
+#include "engine/executor.hpp"
 #include "engine/share.hpp"
 #include "metrics/registry_mirror.hpp"
 #include "util/text.hpp"
@@ -72,6 +73,9 @@ struct ClientState {
   std::string health_url;
   std::atomic<std::int64_t> next_failure_log_ns{0};
   std::atomic<std::uint64_t> suppressed_failure_logs{0};
+  // Runs ClassifyAlertAsync()'s calls. Declared last, so destroyed first: its calls end (as
+  // kCancelled) while everything they use is still there.
+  std::unique_ptr<Executor> executor;
 };
 
 // The public entry points never throw: anything that escapes `body` becomes kUnknown.

@@ -56,7 +56,15 @@ Result<Classification> Share::Answer(const Alert& alert, const ClientClock& cloc
   }
   for (;;) {
     const SingleFlight::Ticket ticket = flights_.Join(key);
-    if (ticket.leader) return Lead(key, ticket, clock, counters, ask);
+    if (ticket.leader) {
+      // Another leader may have kept its answer and left between the lookup above and Join().
+      if (std::optional<Classification> kept = cache_.Get(key, clock.SteadyNow())) {
+        flights_.Finish(key, ticket, *kept);
+        Count(counters, CacheLookup::kHit, cache_.size());
+        return SharedAnswer(*std::move(kept));
+      }
+      return Lead(key, ticket, clock, counters, ask);
+    }
     std::optional<SingleFlight::Answer> answer =
         ticket.flight->Wait(deadline - clock.SteadyNow(), stop);
     if (stop.stop_requested()) return Error{ErrorCode::kCancelled, "call cancelled"};
