@@ -265,5 +265,31 @@ TEST_F(ClientShareTest, ABatchRunsAtMostMaxInFlightAtOnce) {
   EXPECT_LE(most.load(), 3);
 }
 
+// Bad input in a storm: every alert still gets exactly one result; the bad ones fail as
+// kInvalidRequest without a request, the good ones are unaffected.
+TEST_F(ClientShareTest, ABatchMixingBadAndGoodAlertsAnswersEachOnce) {
+  Config config;
+  config.max_request_bytes = 4096;
+  auto client = MakeClient(config);
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = kAnswer;
+  transport_->SetDefault({ok, {}, {}});
+  Alert not_utf8 = OnNode("bad");
+  not_utf8.annotations["summary"] = "\xff\xfe";
+  Alert too_big = OnNode("big");
+  too_big.annotations["description"] = std::string(8192, 'x');
+  const std::vector<Alert> alerts = {OnNode("a"), not_utf8, too_big,
+                                     OnNode("a"), not_utf8, OnNode("b")};
+  const auto results = client->ClassifyAlerts(alerts);
+  ASSERT_EQ(results.size(), alerts.size());
+  for (std::size_t i : {1u, 2u, 4u}) {
+    ASSERT_FALSE(results[i].has_value()) << i;
+    EXPECT_EQ(results[i].error().code, ErrorCode::kInvalidRequest) << i;
+  }
+  for (std::size_t i : {0u, 3u, 5u}) EXPECT_TRUE(results[i].has_value()) << i;
+  EXPECT_EQ(transport_->Requests().size(), 2u);  // "a" and "b"
+}
+
 }  // namespace
 }  // namespace alertllm
