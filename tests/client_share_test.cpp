@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -45,6 +46,13 @@ class ClientShareTest : public ::testing::Test {
     deps.clock = clock_;
     deps.random = [] { return 0.0; };
     return std::make_unique<HttpLlmClient>(std::move(config), std::move(deps));
+  }
+  // Every request, however many, gets the one answer; `during` runs while each is in flight.
+  void AnswerEveryRequest(std::function<void()> during = {}) {
+    HttpResponse ok;
+    ok.status = 200;
+    ok.body = kAnswer;
+    transport_->SetDefault({ok, {}, std::move(during)});
   }
   std::string Metrics(const HttpLlmClient& client) {
     return SerializeMetrics({client.GetCollectable()});
@@ -146,10 +154,7 @@ TEST_F(ClientShareTest, WithTheCacheOffEveryCallSendsARequest) {
   Config config;
   config.cache.enabled = false;
   auto client = MakeClient(config);
-  HttpResponse ok;
-  ok.status = 200;
-  ok.body = kAnswer;
-  transport_->SetDefault({ok, {}, {}});
+  AnswerEveryRequest();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client->ClassifyAlert(MakeAlert())->source, "llm");
   EXPECT_EQ(transport_->Requests().size(), 3u);
 }
@@ -164,10 +169,7 @@ TEST_F(ClientShareTest, AnEmptyBatchGivesNoResult) {
 // every alert answered in input order.
 TEST_F(ClientShareTest, ABatchSendsOneRequestPerDistinctAlertAndAnswersInOrder) {
   auto client = MakeClient();
-  HttpResponse ok;
-  ok.status = 200;
-  ok.body = kAnswer;
-  transport_->SetDefault({ok, {}, {}});
+  AnswerEveryRequest();
   const std::vector<Alert> alerts = {OnNode("a"), OnNode("b"), OnNode("a"),
                                      MakeAlert(AlertStatus::kResolved, "a"), OnNode("b")};
   const auto results = client->ClassifyAlerts(alerts);
@@ -189,10 +191,7 @@ TEST_F(ClientShareTest, ABatchWithTheCacheOffSendsARequestPerAlert) {
   Config config;
   config.cache.enabled = false;
   auto client = MakeClient(config);
-  HttpResponse ok;
-  ok.status = 200;
-  ok.body = kAnswer;
-  transport_->SetDefault({ok, {}, {}});
+  AnswerEveryRequest();
   const std::vector<Alert> alerts(4, OnNode("a"));
   for (const auto& result : client->ClassifyAlerts(alerts)) EXPECT_EQ(result->source, "llm");
   EXPECT_EQ(transport_->Requests().size(), 4u);
@@ -246,17 +245,14 @@ TEST_F(ClientShareTest, ABatchRunsAtMostMaxInFlightAtOnce) {
   auto client = MakeClient(config);
   std::atomic<int> in_flight{0};
   std::atomic<int> most{0};
-  HttpResponse ok;
-  ok.status = 200;
-  ok.body = kAnswer;
-  transport_->SetDefault({ok, {}, [&] {
-                            const int now = in_flight.fetch_add(1) + 1;
-                            int seen = most.load();
-                            while (now > seen && !most.compare_exchange_weak(seen, now)) {
-                            }
-                            std::this_thread::yield();
-                            in_flight.fetch_sub(1);
-                          }});
+  AnswerEveryRequest([&] {
+    const int now = in_flight.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::yield();
+    in_flight.fetch_sub(1);
+  });
   std::vector<Alert> alerts;
   for (int i = 0; i < 30; ++i) alerts.push_back(OnNode("n" + std::to_string(i)));
   const auto results = client->ClassifyAlerts(alerts);
@@ -271,10 +267,7 @@ TEST_F(ClientShareTest, ABatchMixingBadAndGoodAlertsAnswersEachOnce) {
   Config config;
   config.max_request_bytes = 4096;
   auto client = MakeClient(config);
-  HttpResponse ok;
-  ok.status = 200;
-  ok.body = kAnswer;
-  transport_->SetDefault({ok, {}, {}});
+  AnswerEveryRequest();
   Alert not_utf8 = OnNode("bad");
   not_utf8.annotations["summary"] = "\xff\xfe";
   Alert too_big = OnNode("big");
