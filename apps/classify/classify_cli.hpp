@@ -38,7 +38,10 @@ struct Options {
   std::vector<std::string> inputs;
   /// No value: table if stdout is a terminal, else jsonl.
   std::optional<OutputFormat> format;
-  int concurrency = 1;
+  /// --concurrency: config.concurrency.max_in_flight; no value: the config's.
+  std::optional<int> max_in_flight;
+  /// --no-cache: config.cache.enabled = false.
+  bool no_cache = false;
   bool stats = false;
   /// Empty: no metrics file.
   std::string metrics_out;
@@ -51,7 +54,7 @@ struct Options {
 
 /// Parses the arguments after the program name. Flags take their value as the next argument
 /// or after '=' (`--format=jsonl`); "--" ends the flags. Errors: kInvalidConfig naming the flag
-/// and what is wrong with it ("--concurrency: 'x' is not a number in 1..256").
+/// and what is wrong with it ("--concurrency: 'x' is not a number in 1..1024").
 ///
 /// Thread-safe; pure.
 Result<Options> ParseArgs(const std::vector<std::string_view>& args);
@@ -98,13 +101,19 @@ using ResultCallback = std::function<void(std::size_t index, const Result<Classi
 /// Called with the number of results so far and the total, at most every `progress_interval`.
 using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
-/// Classifies every alert with `client` on `concurrency` worker threads (at least 1) and calls
-/// `on_result` for each in input order, from the calling thread, as soon as it and all before
-/// it are done. `on_progress` (may be empty) is called from the calling thread too, at most
-/// once per `progress_interval`, and once at the end.
+/// Alerts per ClassifyAlerts() call in ClassifyInOrder() for `config`: 4 × max_in_flight (at
+/// least 1), so each call keeps the client's slots busy and the first results print early.
+std::size_t ChunkSize(const Config& config) noexcept;
+
+/// Classifies `alerts` with `client`, `chunk_size` (at least 1) at a time in input order, one
+/// LlmClient::ClassifyAlerts() call per chunk on a worker thread (the client's cache dedupes
+/// repeats across chunks), and calls `on_result` for each alert in input order, from the
+/// calling thread, as soon as its chunk is done — while the next chunk is classified.
+/// `on_progress` (may be empty) is called from the calling thread too, at most once per
+/// `progress_interval`, and once at the end. A client that throws fails its chunk's alerts.
 ///
 /// Thread-safety: `client` must be thread-safe (every LlmClient is).
-void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, int concurrency,
+void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, std::size_t chunk_size,
                      const ResultCallback& on_result, const ProgressCallback& on_progress = {},
                      std::chrono::milliseconds progress_interval = std::chrono::milliseconds(100));
 

@@ -4,9 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -173,18 +171,20 @@ TEST(ParseArgsTest, DefaultsReadStdinAsJudgedByTheTerminal) {
   ASSERT_TRUE(options.has_value());
   EXPECT_TRUE(options->inputs.empty());
   EXPECT_FALSE(options->format.has_value());
-  EXPECT_EQ(options->concurrency, 1);
+  EXPECT_FALSE(options->max_in_flight.has_value());
+  EXPECT_FALSE(options->no_cache);
   EXPECT_FALSE(options->stats);
 }
 
 TEST(ParseArgsTest, ReadsEveryFlagInBothForms) {
-  const auto options =
-      ParseArgs({"--format", "jsonl", "--concurrency=8", "--stats", "--metrics-out", "m.prom",
-                 "--base-url=http://h:1", "--protocol", "openai", "--model", "m",
-                 "--fallback=rules", "--timeout", "1m30s", "--max-retries", "0", "a.json", "-"});
+  const auto options = ParseArgs({"--format", "jsonl", "--concurrency=1024", "--no-cache",
+                                  "--stats", "--metrics-out", "m.prom", "--base-url=http://h:1",
+                                  "--protocol", "openai", "--model", "m", "--fallback=rules",
+                                  "--timeout", "1m30s", "--max-retries", "0", "a.json", "-"});
   ASSERT_TRUE(options.has_value()) << options.error().message;
   EXPECT_EQ(options->format, OutputFormat::kJsonl);
-  EXPECT_EQ(options->concurrency, 8);
+  EXPECT_EQ(options->max_in_flight, 1024);
+  EXPECT_TRUE(options->no_cache);
   EXPECT_TRUE(options->stats);
   EXPECT_EQ(options->metrics_out, "m.prom");
   EXPECT_EQ(options->llm.base_url, "http://h:1");
@@ -206,7 +206,8 @@ TEST(ParseArgsTest, DoubleDashEndsTheFlags) {
 TEST(ParseArgsTest, RejectsBadValuesNamingTheFlag) {
   const std::vector<std::vector<std::string_view>> bad = {
       {"--format", "xml"},     {"--concurrency", "0"},
-      {"--concurrency", "x"},  {"--protocol", "grpc"},
+      {"--concurrency", "x"},  {"--concurrency", "1025"},
+      {"--protocol", "grpc"},  {"--no-cache=yes"},
       {"--fallback", "yes"},   {"--timeout", "abc"},
       {"--max-retries", "-1"}, {"--model"},
       {"--metrics-out="}};
@@ -239,6 +240,30 @@ TEST(ApplyOptionsTest, FlagsOverrideTheEnvironment) {
   EXPECT_EQ(config->fallback, FallbackMode::kRules);
   EXPECT_EQ(config->timeout, 2s);
   EXPECT_EQ(config->max_retries, 0);
+}
+
+TEST(ApplyOptionsTest, ConcurrencyAndNoCacheOverrideOnlyWhenGiven) {
+  Config base = DefaultConfig();
+  base.concurrency.max_in_flight = 7;
+  const auto untouched = ApplyOptions(base, Options{});
+  ASSERT_TRUE(untouched.has_value()) << untouched.error().message;
+  EXPECT_EQ(untouched->concurrency.max_in_flight, 7);
+  EXPECT_TRUE(untouched->cache.enabled);
+
+  Options options;
+  options.max_in_flight = 3;
+  options.no_cache = true;
+  const auto config = ApplyOptions(base, options);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->concurrency.max_in_flight, 3);
+  EXPECT_FALSE(config->cache.enabled);
+}
+
+TEST(ChunkSizeTest, IsFourTimesMaxInFlight) {
+  Config config = DefaultConfig();
+  EXPECT_EQ(ChunkSize(config), 64u);
+  config.concurrency.max_in_flight = 1;
+  EXPECT_EQ(ChunkSize(config), 4u);
 }
 
 TEST(ApplyOptionsTest, InvalidResultGivesValidatesMessage) {
@@ -365,86 +390,7 @@ TEST(FormatProgressTest, ShowsBarCountsAndPercent) {
   EXPECT_EQ(FormatProgress(3, 12, 2 + 10 + 11), "[##--------]  3/12  25%");
 }
 
-// --- the classification loop
-
-// Answers every alert with its fingerprint as the summary. The first alert's call blocks until
-// every other alert has been classified, so its result arrives last.
-class FirstLastClient final : public LlmClient {
- public:
-  explicit FirstLastClient(std::size_t total) : total_(total) {}
-
-  Result<Classification> ClassifyAlert(const Alert& alert, const CallOptions&) override {
-    if (alert.fingerprint == "0") {
-      std::unique_lock lock(mutex_);
-      // Bounded, so a sequential loop fails the test instead of hanging it.
-      first_saw_all_others_ =
-          others_done_cv_.wait_for(lock, 10s, [this] { return others_done_ + 1 == total_; });
-    } else {
-      const std::lock_guard lock(mutex_);
-      ++others_done_;
-      others_done_cv_.notify_all();
-    }
-    Classification c;
-    c.summary = alert.fingerprint;
-    return c;
-  }
-  Result<void> Health(const CallOptions&) override { return {}; }
-
-  bool first_saw_all_others() {
-    const std::lock_guard lock(mutex_);
-    return first_saw_all_others_;
-  }
-
- private:
-  std::size_t total_;
-  std::mutex mutex_;
-  std::condition_variable others_done_cv_;
-  std::size_t others_done_ = 0;
-  bool first_saw_all_others_ = false;
-};
-
-std::vector<Alert> NumberedAlerts(std::size_t n) {
-  std::vector<Alert> alerts(n);
-  for (std::size_t i = 0; i < n; ++i) alerts[i].fingerprint = std::to_string(i);
-  return alerts;
-}
-
-TEST(ClassifyInOrderTest, ResultsComeInInputOrderWhateverOrderTheyFinish) {
-  const std::vector<Alert> alerts = NumberedAlerts(12);
-  FirstLastClient client(alerts.size());
-  std::vector<std::string> seen;
-  ClassifyInOrder(client, alerts, 4, [&](std::size_t index, const Result<Classification>& r) {
-    ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->summary, alerts[index].fingerprint);
-    seen.push_back(r->summary);
-  });
-  EXPECT_TRUE(client.first_saw_all_others());
-  std::vector<std::string> want;
-  for (const Alert& a : alerts) want.push_back(a.fingerprint);
-  EXPECT_EQ(seen, want);
-}
-
-TEST(ClassifyInOrderTest, ProgressEndsWithEverythingDone) {
-  const std::vector<Alert> alerts = NumberedAlerts(3);
-  FirstLastClient client(alerts.size());
-  std::vector<std::pair<std::size_t, std::size_t>> progress;
-  ClassifyInOrder(
-      client, alerts, 2, [](std::size_t, const Result<Classification>&) {},
-      [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
-  ASSERT_FALSE(progress.empty());
-  EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{3, 3}));
-}
-
-TEST(ClassifyInOrderTest, NoAlertsCallsNothingButTheFinalProgress) {
-  FirstLastClient client(0);
-  int results = 0;
-  int progress = 0;
-  ClassifyInOrder(
-      client, {}, 4, [&](std::size_t, const Result<Classification>&) { ++results; },
-      [&](std::size_t, std::size_t) { ++progress; });
-  EXPECT_EQ(results, 0);
-  EXPECT_EQ(progress, 1);
-}
+// The classification loop: classify_run_test.cpp.
 
 }  // namespace
 }  // namespace alertllm::cli

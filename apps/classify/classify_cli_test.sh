@@ -32,6 +32,25 @@ run() {
 expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, want $1"; }
 lines() { grep -c '' "$work/out" || true; }
 
+# classify_requests: the requests the mock has answered on its classify paths so far, from its
+# GET /admin/stats (bash's /dev/tcp: no curl needed).
+classify_requests() {
+  local hostport=${url#http://} body n total=0
+  exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}"
+  printf 'GET /admin/stats HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$hostport" >&3
+  body=$(cat <&3)
+  exec 3<&-
+  for n in $(grep -Eo '"/(classify|v1/chat/completions)":\{[^}]*\}' <<<"$body" |
+             sed -E 's/.*"requests":([0-9]+).*/\1/'); do
+    total=$((total + n))
+  done
+  echo "$total"
+}
+# repeated N: the first alert of alerts.ndjson N times, as NDJSON.
+repeated() {
+  for _ in $(seq "$1"); do sed -n 1p "$testdata/alerts.ndjson"; done >"$work/repeated.ndjson"
+}
+
 # A successful jsonl line, keys exactly in the documented order.
 ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|cache|fallback)","severity":"(noise|info|warning|critical)","confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
 fail_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":false,"source":null,"severity":null,"confidence":null,"category":null,"summary":null,"attempts":[0-9]+,"error":\{"category":"[a-z_]+","message":"([^"\\]|\\.)*"\}\}$'
@@ -151,8 +170,42 @@ case $case in
     expect_rc 2
     grep -q 'bad.ndjson:2: status: missing' "$work/err" || fail "error does not name the line"
     ;;
+  cache_default)
+    repeated 6
+    run --concurrency 2 "$work/repeated.ndjson"
+    expect_rc 0
+    [[ $(lines) -eq 6 ]] || fail "want 6 lines"
+    [[ $(grep -c '"source":"llm"' "$work/out") -eq 1 ]] || fail "want one llm answer"
+    [[ $(grep -Ec '"source":"cache".*"attempts":0[,}]' "$work/out") -eq 5 ]] ||
+      fail "want five cache answers with attempts 0"
+    got=$(classify_requests)
+    [[ $got -eq 1 ]] || fail "the mock got $got requests for 6 identical alerts, want 1"
+    ;;
+  no_cache)
+    repeated 6
+    run --no-cache --concurrency 2 "$work/repeated.ndjson"
+    expect_rc 0
+    [[ $(lines) -eq 6 ]] || fail "want 6 lines"
+    [[ $(grep -c '"source":"llm"' "$work/out") -eq 6 ]] || fail "want six llm answers"
+    got=$(classify_requests)
+    [[ $got -eq 6 ]] || fail "the mock got $got requests for 6 identical alerts, want 6"
+    ;;
+  concurrency_range)
+    for n in 0 1025 x; do
+      run --concurrency "$n" "$testdata/alerts_array.json"
+      expect_rc 2
+      grep -q "^alertllm-classify: --concurrency: '$n' " "$work/err" ||
+        fail "--concurrency $n: the error does not name the flag"
+      [[ $(lines) -eq 0 ]] || fail "--concurrency $n: classified something"
+    done
+    for n in 1 1024; do
+      run --concurrency "$n" "$testdata/alerts_array.json"
+      expect_rc 0
+      check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    done
+    ;;
   bad_flags)
-    for flags in "--concurrency 0" "--format xml" "--nope" "--timeout abc" "--protocol grpc" \
+    for flags in "--concurrency 0" "--concurrency 1025" "--no-cache=1" "--format xml" "--nope" "--timeout abc" "--protocol grpc" \
                  "--fallback maybe" "--max-retries -1" "--model"; do
       # shellcheck disable=SC2086
       run $flags "$testdata/alerts_array.json"
@@ -174,7 +227,7 @@ case $case in
   help)
     run --help
     expect_rc 0
-    for word in --format --concurrency --base-url --protocol --model --fallback --timeout \
+    for word in --format --concurrency --no-cache --base-url --protocol --model --fallback --timeout \
                 --max-retries --stats --metrics-out --version fallback_reason 'Exit status'; do
       grep -q -- "$word" "$work/out" || fail "--help does not mention $word"
     done

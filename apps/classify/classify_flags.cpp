@@ -16,7 +16,8 @@ const char* const kUsage =
 
 Classifies Prometheus Alertmanager alerts with an LLM (one alertllm::HttpLlmClient: circuit
 breaker, retries, optional rule-based fallback) and prints one result per alert, in input
-order.
+order. Repeated alerts (same fingerprint and status) cost one LLM request: the repeats are
+answered from the client's cache (unless --no-cache).
 
 Input: each FILE ("-" or no FILE: stdin) holds one of
   - an Alertmanager webhook body: {"version":"4","alerts":[...],...}
@@ -30,7 +31,9 @@ status, labels and startsAt; a missing fingerprint is computed from the labels.
 
 Options:
   --format table|jsonl     output format (default: table if stdout is a terminal, else jsonl)
-  --concurrency N          worker threads sharing the one client, 1..256 (default 1)
+  --concurrency N          most LLM requests in flight, 1..1024 (overrides LLM_MAX_IN_FLIGHT,
+                           default 16)
+  --no-cache               ask the LLM for every alert, repeats too (LLM_CACHE_ENABLED=false)
   --base-url URL           LLM proxy or OpenAI-compatible server (overrides LLM_BASE_URL)
   --protocol proxy|openai  wire protocol (overrides LLM_PROTOCOL)
   --model NAME             model name sent (overrides LLM_MODEL)
@@ -50,12 +53,12 @@ Output, jsonl: one JSON object per alert, in input order, keys in this order:
   fingerprint      string   Alertmanager's fingerprint (computed from the labels if absent)
   alertname        string   the alertname label ("" if none)
   ok               bool     true when the LLM or the fallback answered
-  source           string   "llm" or "fallback"; null on failure
+  source           string   "llm", "cache" (a repeat) or "fallback"; null on failure
   severity         string   "noise", "info", "warning" or "critical"; null on failure
   confidence       number   0..1; null on failure
   category         string   null on failure
   summary          string   null on failure
-  attempts         number   HTTP requests sent for the alert
+  attempts         number   HTTP requests sent for the alert (0 from the cache)
   fallback_reason  string   only when source is "fallback": "<error category>: <message>"
   error            object   only on failure: {"category":"<error category>","message":"..."}
 Error categories: circuit_breaker_open, rate_limit, server_error, client_error, timeout,
@@ -97,7 +100,8 @@ Result<Options> ParseArgs(const std::vector<std::string_view>& args) {
   flags.Switch("--stats", &options.stats);
   flags.Value("--format",
               [&options](std::string_view value) { return ParseFormat(value, options.format); });
-  flags.Int("--concurrency", &options.concurrency, 1, 256);
+  flags.Int("--concurrency", &options.max_in_flight, 1, 1024);
+  flags.Switch("--no-cache", &options.no_cache);
   flags.Value("--metrics-out", [&options](std::string_view value) -> std::optional<std::string> {
     if (value.empty()) return "is not a file name";
     options.metrics_out = value;
@@ -114,6 +118,8 @@ Result<Options> ParseArgs(const std::vector<std::string_view>& args) {
 Result<Config> ApplyOptions(Config base, const Options& options) {
   options.llm.ApplyTo(base);
   if (options.max_retries) base.max_retries = *options.max_retries;
+  if (options.max_in_flight) base.concurrency.max_in_flight = *options.max_in_flight;
+  if (options.no_cache) base.cache.enabled = false;
   if (auto valid = Validate(base); !valid) return valid.error();
   return base;
 }

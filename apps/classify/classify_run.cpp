@@ -1,38 +1,66 @@
 // SPDX-License-Identifier: Apache-2.0
-// alertllm-classify's run loop: every alert classified on the worker threads, the results
-// handed back in input order as soon as each and all before it are done.
+// alertllm-classify's run loop: the alerts classified chunk by chunk on a worker thread, one
+// ClassifyAlerts() call each, the results handed back in input order as each chunk is done.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "classify_cli.hpp"
-#include "fan_out.hpp"
 
 namespace alertllm::cli {
 
-void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, int concurrency,
+namespace {
+
+// One result per alert of `chunk`, in order; a client that throws, or answers with the wrong
+// count, fails the alerts it left unanswered.
+std::vector<Result<Classification>> ClassifyChunk(LlmClient& client, std::span<const Alert> chunk) {
+  std::vector<Result<Classification>> results;
+  try {
+    results = client.ClassifyAlerts(chunk);
+  } catch (const std::exception& e) {
+    results.assign(chunk.size(), Error{ErrorCode::kUnknown, e.what()});
+  } catch (...) {
+    results.assign(chunk.size(), Error{ErrorCode::kUnknown, "unknown exception"});
+  }
+  results.resize(chunk.size(), Error{ErrorCode::kUnknown, "the client gave no result"});
+  return results;
+}
+
+}  // namespace
+
+std::size_t ChunkSize(const Config& config) noexcept {
+  return 4 * static_cast<std::size_t>(std::max(config.concurrency.max_in_flight, 1));
+}
+
+void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, std::size_t chunk_size,
                      const ResultCallback& on_result, const ProgressCallback& on_progress,
                      std::chrono::milliseconds progress_interval) {
   const std::size_t total = alerts.size();
+  const std::size_t chunk = std::max<std::size_t>(chunk_size, 1);
   std::vector<std::optional<Result<Classification>>> results(total);
   std::mutex mutex;
   std::condition_variable ready;
   std::size_t done = 0;
-  // The workers run beside this thread, which stays free to write results and progress.
-  std::jthread workers([&] {
-    apps::ForEachIndex(total, concurrency, [&](std::size_t index) {
-      Result<Classification> result = client.ClassifyAlert(alerts[index]);
+  // The worker runs beside this thread, which stays free to write results and progress.
+  std::jthread worker([&] {
+    const std::span<const Alert> all(alerts);
+    for (std::size_t begin = 0; begin < total; begin += chunk) {
+      const std::size_t n = std::min(chunk, total - begin);
+      std::vector<Result<Classification>> got = ClassifyChunk(client, all.subspan(begin, n));
       {
         const std::lock_guard lock(mutex);
-        results[index] = std::move(result);
-        ++done;
+        for (std::size_t i = 0; i < n; ++i) results[begin + i] = std::move(got[i]);
+        done += n;
       }
       ready.notify_one();
-    });
+    }
   });
 
   auto next_progress = std::chrono::steady_clock::now();
@@ -50,7 +78,7 @@ void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, int co
       }
       done_now = done;
     }
-    // The callbacks run unlocked, so slow output never holds up the workers.
+    // The callbacks run unlocked, so slow output never holds up the worker.
     for (const Result<Classification>& result : batch) on_result(emitted++, result);
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_progress) {

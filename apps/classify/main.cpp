@@ -7,8 +7,8 @@
 //
 // `alertllm-classify --help` describes the flags, inputs, output fields and exit codes.
 #include <alertllm/client.hpp>
-#include <alertllm/errors.hpp>
 #include <alertllm/env.hpp>
+#include <alertllm/errors.hpp>
 #include <alertllm/metrics.hpp>
 #include <alertllm/version.hpp>
 
@@ -35,8 +35,7 @@ namespace {
 namespace cli = alertllm::cli;
 
 int UsageError(const std::string& message) {
-  std::fprintf(stderr, "alertllm-classify: %s\nTry 'alertllm-classify --help'.\n",
-               message.c_str());
+  std::fprintf(stderr, "alertllm-classify: %s\nTry 'alertllm-classify --help'.\n", message.c_str());
   return cli::kExitUsage;
 }
 
@@ -77,9 +76,9 @@ alertllm::Result<std::vector<alertllm::Alert>> ReadAlerts(std::vector<std::strin
   for (const std::string& name : names) {
     const std::optional<std::string> text = ReadInput(name);
     if (!text) {
-      return alertllm::Error{alertllm::ErrorCode::kInvalidRequest,
-                             (name == "-" ? std::string("<stdin>") : name) +
-                                 ": cannot read: " + std::strerror(errno)};
+      return alertllm::Error{
+          alertllm::ErrorCode::kInvalidRequest,
+          (name == "-" ? std::string("<stdin>") : name) + ": cannot read: " + std::strerror(errno)};
     }
     alertllm::Result<std::vector<alertllm::Alert>> more = cli::ParseInput(name, *text);
     if (!more) return more.error();
@@ -101,11 +100,11 @@ class Printer {
   }
 
   // Classifies every alert; true if any failed.
-  bool Run(alertllm::LlmClient& client, int concurrency) {
+  bool Run(alertllm::LlmClient& client, std::size_t chunk_size) {
     if (format_ == cli::OutputFormat::kTable) Line(stdout, cli::FormatTableHeader(layout_));
     bool any_failed = false;
     cli::ClassifyInOrder(
-        client, alerts_, concurrency,
+        client, alerts_, chunk_size,
         [&](std::size_t index, const alertllm::Result<alertllm::Classification>& result) {
           any_failed = any_failed || !result.has_value();
           ClearProgress();
@@ -154,8 +153,8 @@ class Printer {
 bool Report(const alertllm::HttpLlmClient& client, const cli::Options& options,
             std::ofstream& metrics_file) {
   if (options.stats) {
-    const std::string stats = cli::FormatStatsJson(client.GetCircuitBreakerStats(),
-                                                   std::chrono::steady_clock::now());
+    const std::string stats =
+        cli::FormatStatsJson(client.GetCircuitBreakerStats(), std::chrono::steady_clock::now());
     std::fprintf(stderr, "%s\n", stats.c_str());
   }
   if (!metrics_file.is_open()) return true;
@@ -198,7 +197,7 @@ int main(int argc, char** argv) try {
   }
 
   alertllm::HttpLlmClient client(*config);
-  const bool any_failed = Printer(options->format, *alerts).Run(client, options->concurrency);
+  const bool any_failed = Printer(options->format, *alerts).Run(client, cli::ChunkSize(*config));
   if (!Report(client, *options, metrics_file)) return cli::kExitUsage;
   return any_failed ? cli::kExitFailed : cli::kExitOk;
 } catch (const std::exception& e) {

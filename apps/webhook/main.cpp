@@ -42,13 +42,15 @@ Flags:
   --model NAME          model name (LLM_MODEL)
   --fallback MODE       none or rules (LLM_FALLBACK)
   --timeout DURATION    per-attempt timeout, Go syntax: 30s, 1.5s, 500ms (LLM_TIMEOUT)
-  --concurrency N       alerts of one notification classified at once, 1..64 (default 4)
+  --concurrency N       most LLM requests in flight for the whole service, 1..1024
+                        (LLM_MAX_IN_FLIGHT, default 16)
   --help                print this text and exit
 
 Endpoints:
   POST /alerts    Alertmanager notification (at most 4 MiB) -> 200 {"classifications":[...]},
-                  one per alert in order; 400 {"error": ...} if the body does not parse,
-                  413 if it is too large
+                  one per alert in order (with LLM_CACHE_ENABLED, one LLM request per
+                  distinct alert: repeats, here or in other notifications, share it);
+                  400 {"error": ...} if the body does not parse, 413 if it is too large
   GET  /healthz   200 {"status":"healthy","llm":{"circuit_breaker_state":...,...}}
   GET  /metrics   Prometheus text format 0.0.4
 
@@ -61,8 +63,8 @@ struct Flags {
   std::string host = "127.0.0.1";
   int port = 9095;
   std::optional<int> metrics_port;
-  alertllm::apps::LlmFlags llm;  // --base-url, --protocol, --model, --fallback, --timeout
-  int concurrency = 4;
+  alertllm::apps::LlmFlags llm;      // --base-url, --protocol, --model, --fallback, --timeout
+  std::optional<int> max_in_flight;  // --concurrency
   bool help = false;
 };
 
@@ -95,7 +97,7 @@ Flags ParseFlags(int argc, char** argv) {
     return bad;
   });
   flags.llm.Register(set);
-  set.Int("--concurrency", &flags.concurrency, 1, 64);
+  set.Int("--concurrency", &flags.max_in_flight, 1, 1024);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (auto parsed = set.Parse(args); !parsed) Fail(parsed.error().message);
   return flags;
@@ -106,6 +108,7 @@ alertllm::Config BuildConfig(const Flags& flags) {
   if (!from_env) Fail(from_env.error().message);
   alertllm::Config config = *from_env;
   flags.llm.ApplyTo(config);
+  if (flags.max_in_flight) config.concurrency.max_in_flight = *flags.max_in_flight;
   if (auto valid = alertllm::Validate(config); !valid) Fail(valid.error().message);
   return config;
 }
@@ -145,7 +148,6 @@ int main(int argc, char** argv) {
     options.host = flags.host;
     options.port = flags.port;
     options.metrics_port = flags.metrics_port;
-    options.concurrency = flags.concurrency;
     options.logger = logger;
     alertllm::webhook::WebhookService service(client, std::move(options));
     if (auto started = service.Start(); !started) {
@@ -153,9 +155,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "listening on http://" << flags.host << ":" << service.port() << std::endl;
-    logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms",
+    logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms max_in_flight={}",
                  Redacted(config.base_url), alertllm::ToString(config.protocol), config.model,
-                 alertllm::ToString(config.fallback), config.timeout.count());
+                 alertllm::ToString(config.fallback), config.timeout.count(),
+                 config.concurrency.max_in_flight);
 
     int received = 0;
     sigwait(&signals, &received);

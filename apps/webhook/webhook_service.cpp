@@ -19,7 +19,6 @@
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
 #include "classification_json.hpp"
-#include "fan_out.hpp"
 #include "webhook_health.hpp"
 
 namespace alertllm::webhook {
@@ -68,10 +67,6 @@ struct WebhookService::Impl {
                                   "error).")
                             .Register(*registry)) {
     if (!client) throw std::invalid_argument("WebhookService: client is null");
-    if (options.concurrency < 1 || options.concurrency > 64) {
-      throw std::invalid_argument("WebhookService: concurrency must be in 1..64, got " +
-                                  std::to_string(options.concurrency));
-    }
     for (const char* code : {"200", "400", "404", "405", "413", "415", "500"}) {
       requests.Add({{"code", code}});
     }
@@ -90,27 +85,29 @@ struct WebhookService::Impl {
     const std::vector<Alert>& batch = *parsed;
     alerts.Increment(static_cast<double>(batch.size()));
 
-    std::vector<std::optional<Result<Classification>>> slots(batch.size());
-    const CallOptions call{std::nullopt, stop.get_token()};
-    auto classify = [&](std::size_t i) {
-      try {
-        slots[i].emplace(client->ClassifyAlert(batch[i], call));
-      } catch (const std::exception& e) {
-        slots[i].emplace(Error{ErrorCode::kUnknown, e.what()});
-      } catch (...) {
-        slots[i].emplace(Error{ErrorCode::kUnknown, "unknown exception"});
-      }
-    };
-    apps::ForEachIndex(batch.size(), options.concurrency, classify);
-
-    std::vector<Result<Classification>> results;
-    results.reserve(batch.size());
+    std::vector<Result<Classification>> results = ClassifyAll(batch);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Result<Classification>& result = results.emplace_back(std::move(*slots[i]));
-      Log(batch[i], result);
-      (result.has_value() ? classified_ok : classified_error)->Increment();
+      Log(batch[i], results[i]);
+      (results[i].has_value() ? classified_ok : classified_error)->Increment();
     }
     return {200, apps::ClassificationsBody(batch, results)};
+  }
+
+  // One result per alert, in order, from one ClassifyAlerts() call: the client asks each
+  // distinct alert once and bounds the requests in flight across every notification. An
+  // LlmClient that throws, or answers with the wrong count, fails the alerts it left unanswered.
+  std::vector<Result<Classification>> ClassifyAll(const std::vector<Alert>& batch) {
+    const CallOptions call{std::nullopt, stop.get_token()};
+    std::vector<Result<Classification>> results;
+    try {
+      results = client->ClassifyAlerts(batch, call);
+    } catch (const std::exception& e) {
+      results.assign(batch.size(), Error{ErrorCode::kUnknown, e.what()});
+    } catch (...) {
+      results.assign(batch.size(), Error{ErrorCode::kUnknown, "unknown exception"});
+    }
+    results.resize(batch.size(), Error{ErrorCode::kUnknown, "the client gave no result"});
+    return results;
   }
 
   void Log(const Alert& alert, const Result<Classification>& result) const {
@@ -156,9 +153,10 @@ struct WebhookService::Impl {
                    const httplib::ContentReader& read) {
     if (req.is_multipart_form_data()) {
       res.status = 415;
-      res.set_content(ErrorBody("Content-Type " + detail::Quote(req.get_header_value("Content-Type")) +
-                                " is not supported: send the Alertmanager JSON body as it is"),
-                      kJsonType.data());
+      res.set_content(
+          ErrorBody("Content-Type " + detail::Quote(req.get_header_value("Content-Type")) +
+                    " is not supported: send the Alertmanager JSON body as it is"),
+          kJsonType.data());
       return;
     }
     std::string body;
@@ -208,17 +206,15 @@ struct WebhookService::Impl {
     });
     // Counted before the response is written (cpp-httplib calls a logger only after the
     // client has the answer, so a scrape right after a request could miss it).
-    target.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
-      CountRequest(res.status);
-    });
+    target.set_post_routing_handler(
+        [this](const httplib::Request&, httplib::Response& res) { CountRequest(res.status); });
     target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       const char* message = res.status == 413   ? "body exceeds the size limit"
                             : res.status == 404 ? "not found"
                             : res.status == 400 ? "bad request"
                                                 : "error";
-      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : message),
-                      kJsonType.data());
+      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : message), kJsonType.data());
     });
     if (serve_alerts) {
       // A content-reader handler gets the body as raw bytes whatever the Content-Type, so

@@ -35,8 +35,6 @@ struct WebhookServiceOptions {
   std::optional<int> metrics_port;
   /// Larger request bodies are answered 413 without being parsed.
   std::size_t max_body_bytes = kDefaultMaxWebhookBytes;
-  /// Classifications of one notification run on at most this many threads (1: sequentially).
-  int concurrency = 4;
   /// The breaker snapshot /healthz reports; empty: "closed" with zero counts (a client
   /// without a breaker).
   std::function<CircuitBreakerStats()> breaker_stats;
@@ -48,10 +46,12 @@ struct WebhookServiceOptions {
 
 /// The HTTP service behind `alertllm-webhook`: Alertmanager's webhook receiver.
 ///
-///   POST /alerts   the Alertmanager notification; every alert is classified with the client,
-///                  answered 200 with one classification per alert, in input order (a failed
-///                  classification carries its error); 400 {"error": …} for a body that
-///                  ParseAlertmanagerWebhook rejects, 413 above max_body_bytes
+///   POST /alerts   the Alertmanager notification; its alerts are classified with one
+///                  LlmClient::ClassifyAlerts() call (so concurrent notifications share the
+///                  client's cache, in-flight requests and max_in_flight), answered 200 with one
+///                  classification per alert, in input order (a failed classification carries its
+///                  error); 400 {"error": …} for a body that ParseAlertmanagerWebhook rejects, 413
+///                  above max_body_bytes
 ///   GET /healthz   the seed's health JSON; 200 whatever the breaker's state
 ///   GET /metrics   the collectables, then alertllm_webhook_* (text format 0.0.4)
 ///
@@ -62,7 +62,7 @@ struct WebhookServiceOptions {
 /// other member, and the HTTP handlers, may run concurrently.
 class WebhookService {
  public:
-  /// Throws std::invalid_argument if `client` is null or concurrency is not in 1..64.
+  /// Throws std::invalid_argument if `client` is null.
   WebhookService(std::shared_ptr<LlmClient> client, WebhookServiceOptions options);
 
   /// As above, with `breaker_stats` and `collectables` filled in from `client` when they are

@@ -6,14 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,161 +16,17 @@
 #include "alertllm/client.hpp"
 #include "alertllm/webhook.hpp"
 #include "support/captures.hpp"
-#include "support/local_http_server.hpp"
 #include "webhook_service.hpp"
+#include "webhook_test_fixture.hpp"
 
 namespace alertllm::webhook {
 namespace {
 
-using Json = nlohmann::json;
-
+using fixture::CapturesDir;
+using fixture::Json;
+using fixture::Payloads;
+using fixture::WebhookServiceTest;
 using test::ReadFile;
-
-std::filesystem::path CapturesDir() { return test::TestdataDir() / "alertmanager"; }
-
-// The real Alertmanager captures (testdata/alertmanager).
-std::vector<std::filesystem::path> Payloads() { return test::CaptureFiles(); }
-
-// The fake LLM proxy: answers POST /classify with a fixed classification, or 503 while
-// `failing` is set.
-class FakeLlm {
- public:
-  FakeLlm() {
-    server_.Post("/classify", [this](const httplib::Request&, httplib::Response& res) {
-      calls_.fetch_add(1);
-      if (failing_.load()) {
-        res.status = 503;
-        return;
-      }
-      res.set_content(
-          R"({"classification":{"severity":3,"category":"performance","summary":"cpu hot",)"
-          R"("confidence":0.8,"reasoning":"load","suggestions":["scale"]},"request_id":"r1"})",
-          "application/json");
-    });
-    if (!http_.Start()) ADD_FAILURE() << "the fake LLM did not start";
-  }
-
-  std::string url() const { return http_.url(); }
-  void set_failing(bool failing) { failing_.store(failing); }
-  int calls() const { return calls_.load(); }
-
- private:
-  test::LocalHttpServer http_;
-  httplib::Server& server_ = http_.server();
-  std::atomic<bool> failing_{false};
-  std::atomic<int> calls_{0};
-};
-
-class WebhookServiceTest : public ::testing::Test {
- protected:
-  void StartService(FallbackMode fallback = FallbackMode::kNone,
-                    std::optional<int> metrics_port = std::nullopt) {
-    Config config;
-    config.base_url = llm_.url();
-    config.timeout = std::chrono::seconds(5);
-    config.max_retries = 0;
-    config.fallback = fallback;
-    config.circuit_breaker.max_failures = 2;
-    config.circuit_breaker.minimum_calls = 2;
-    config.circuit_breaker.reset_timeout = std::chrono::minutes(5);
-    config.circuit_breaker.max_reset_timeout = std::chrono::minutes(5);
-    client_ = std::make_shared<HttpLlmClient>(config);
-    WebhookServiceOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.metrics_port = metrics_port;
-    service_ = std::make_unique<WebhookService>(client_, std::move(options));
-    ASSERT_TRUE(service_->Start().has_value());
-    ASSERT_GT(service_->port(), 0);
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", service_->port());
-    http_->set_read_timeout(30, 0);
-  }
-
-  httplib::Result Post(const std::string& body) {
-    return http_->Post("/alerts", body, "application/json");
-  }
-
-  Json Health() {
-    auto res = http_->Get("/healthz");
-    EXPECT_TRUE(res);
-    EXPECT_EQ(res->status, 200);
-    return Json::parse(res->body);
-  }
-
-  FakeLlm llm_;
-  std::shared_ptr<HttpLlmClient> client_;
-  std::unique_ptr<WebhookService> service_;
-  std::unique_ptr<httplib::Client> http_;
-};
-
-// Alertmanager re-sends alerts: the captures hold 20 alerts of fewer distinct (fingerprint,
-// status) pairs, and the client asks the LLM once per pair — a repeat is answered from its
-// cache ("cache", no request of its own).
-TEST_F(WebhookServiceTest, EverySharedPayloadGetsOneClassificationPerAlertInOrder) {
-  StartService();
-  const auto payloads = Payloads();
-  ASSERT_EQ(payloads.size(), 18u);
-  std::set<std::string> asked;
-  for (const auto& path : payloads) {
-    SCOPED_TRACE(path.filename().string());
-    const std::string body = ReadFile(path);
-    auto expected = ParseAlertmanagerWebhook(body);
-    ASSERT_TRUE(expected.has_value());
-    auto res = Post(body);
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 200);
-    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
-    const Json answer = Json::parse(res->body);
-    const Json& list = answer.at("classifications");
-    ASSERT_EQ(list.size(), expected->size());
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const Json& c = list[i];
-      EXPECT_EQ(c.at("fingerprint"), (*expected)[i].fingerprint);
-      EXPECT_EQ(c.at("alertname"), (*expected)[i].alert_name);
-      EXPECT_EQ(c.at("status"), std::string(ToString((*expected)[i].status)));
-      EXPECT_EQ(c.at("ok"), true);
-      const bool first = asked
-                             .insert((*expected)[i].fingerprint + "/" +
-                                     std::string(ToString((*expected)[i].status)))
-                             .second;
-      EXPECT_EQ(c.at("source"), first ? "llm" : "cache");
-      EXPECT_EQ(c.at("attempts"), first ? 1 : 0);
-      EXPECT_EQ(c.at("severity"), "warning");
-      EXPECT_EQ(c.at("category"), "performance");
-      EXPECT_EQ(c.at("summary"), "cpu hot");
-      EXPECT_DOUBLE_EQ(c.at("confidence").get<double>(), 0.8);
-      EXPECT_FALSE(c.contains("error"));
-      EXPECT_FALSE(c.contains("fallback_reason"));
-    }
-  }
-  EXPECT_LT(asked.size(), 20u);
-  EXPECT_EQ(llm_.calls(), static_cast<int>(asked.size()));
-}
-
-TEST_F(WebhookServiceTest, ManyAlertsAreAnsweredInInputOrder) {
-  StartService();
-  Json body = {{"version", "4"}, {"status", "firing"}, {"alerts", Json::array()}};
-  for (int i = 0; i < 40; ++i) {
-    body["alerts"].push_back({{"status", "firing"},
-                              {"labels", {{"alertname", "A" + std::to_string(i)}}},
-                              {"annotations", Json::object()},
-                              {"startsAt", "2026-01-01T00:00:00Z"},
-                              {"endsAt", "0001-01-01T00:00:00Z"},
-                              {"generatorURL", ""},
-                              {"fingerprint", ""}});
-  }
-  auto res = Post(body.dump());
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 200);
-  const Json list = Json::parse(res->body).at("classifications");
-  ASSERT_EQ(list.size(), 40u);
-  for (int i = 0; i < 40; ++i) {
-    EXPECT_EQ(list[static_cast<std::size_t>(i)].at("alertname"), "A" + std::to_string(i));
-    EXPECT_EQ(list[static_cast<std::size_t>(i)].at("fingerprint"),
-              Fingerprint({{"alertname", "A" + std::to_string(i)}}));
-  }
-  EXPECT_EQ(llm_.calls(), 40);
-}
 
 TEST_F(WebhookServiceTest, BadBodiesAre400WithTheParseError) {
   StartService();
