@@ -13,10 +13,8 @@ inline Alert SampleAlert() {
   Alert alert;
   alert.alert_name = "HighCPUUsage";
   alert.status = AlertStatus::kFiring;
-  alert.labels = {{"alertname", "HighCPUUsage"},
-                  {"instance", "web-01:9100"},
-                  {"job", "node-exporter"},
-                  {"namespace", "production"},
+  alert.labels = {{"alertname", "HighCPUUsage"}, {"instance", "web-01:9100"},
+                  {"job", "node-exporter"},      {"namespace", "production"},
                   {"severity", "warning"}};
   alert.annotations = {{"summary", "CPU usage above 90% on web-01"},
                        {"description", "CPU usage has been above 90% for the last 10 minutes."},

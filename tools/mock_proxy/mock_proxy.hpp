@@ -107,8 +107,8 @@ struct MockProxyOptions {
 
 /// A local stand-in for the LLM proxy: both wire protocols of DESIGN.md §5 answered from
 /// MockClassify(), fault injection, an optional in-flight quota, and admin endpoints. Serves
-/// on max(64, 2 × max_in_flight) threads, so many slow requests can be held at once. Request bodies
-/// over 1 MiB get 413, unreadable ones 400, both with a JSON `error`.
+/// on max(128, 2 × max_in_flight) threads, so many slow requests can be held at once. Request
+/// bodies over 1 MiB get 413, unreadable ones 400, both with a JSON `error`.
 ///
 /// Thread-safe: every member may be called concurrently; requests are served on the server's
 /// own threads.

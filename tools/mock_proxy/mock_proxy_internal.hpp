@@ -37,10 +37,12 @@ struct BadBody {
   std::string message;
 };
 
-// Worker threads of the server: enough to hold many slow requests, and twice the quota so a
-// request over it is refused at once rather than queued behind the admitted ones.
+// Worker threads of the server: enough to hold many slow requests (httplib's default pool is 8
+// on this VM) and the idle keep-alive connections of a client with a wide fan-out, each of which
+// pins a thread; and twice the quota, so a request over it is refused at once rather than
+// queued behind the admitted ones.
 inline std::size_t ServerThreads(int max_in_flight) {
-  return std::max<std::size_t>(64, 2 * static_cast<std::size_t>(max_in_flight));
+  return std::max<std::size_t>(128, 2 * static_cast<std::size_t>(max_in_flight));
 }
 
 // Raises the listen backlog of the socket listening on `port`: httplib listens with 5, which
