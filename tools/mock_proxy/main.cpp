@@ -31,6 +31,10 @@ Flags:
                          --malformed, --truncated or --drop is given without it)
   --status N             HTTP status of a failure, 400..599 (default 503)
   --latency-ms N         added before answering classify and health requests (default 0)
+  --max-in-flight N      provider-style quota: at most N classify requests being answered
+                         at once (latency included); one more gets 429 at once, with
+                         Retry-After: 1 and {"error":{"type":"rate_limit_exceeded",...}}
+                         (0..1024; default 0: no quota)
   --retry-after S        Retry-After header sent with every status failure, e.g. 2
   --malformed            a failure is answered 200 with invalid JSON
   --truncated            a failure declares the full Content-Length, sends half the body
@@ -59,8 +63,10 @@ Endpoints:
                               Fields: failure_rate, status, latency_ms, retry_after, malformed,
                               truncated, drop, down_for_seconds. A bad field: 400
                               {"error":"<field>: ...","field":"<field>"}
-  GET  /admin/stats           {"requests","failures","by_path":{PATH:{"requests","failures"}}},
-                              counting every request but /admin/* ones
+  GET  /admin/stats           {"requests","failures","answered","rate_limited","by_path":
+                              {PATH:{"requests","failures"}}}, counting every request but
+                              /admin/* ones; answered: classifications sent, rate_limited:
+                              429s of the --max-in-flight quota (not failures)
 Only classify requests draw failures; health requests fail only while down; /admin/* never
 fails. Bodies that are not the protocol's JSON get 400, bodies over 1 MiB get 413, both with a
 JSON "error".
@@ -139,6 +145,11 @@ void ApplyFlag(Arg& arg, Flags& flags) {
     faults.status = Number<int>(name, arg.Value());
   } else if (name == "--latency-ms") {
     faults.latency_ms = Number<int>(name, arg.Value());
+  } else if (name == "--max-in-flight") {
+    options.max_in_flight = Number<int>(name, arg.Value());
+    if (options.max_in_flight < 0 || options.max_in_flight > 1024) {
+      BadFlag("--max-in-flight must be in 0..1024");
+    }
   } else if (name == "--retry-after") {
     faults.retry_after = std::string(arg.Value());
   } else if (name == "--malformed") {

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -71,6 +72,46 @@ int FindConnection(const httplib::Request& req) {
 
 }  // namespace
 
+void internal::WidenBacklog(int port, int backlog) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (const dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd < 0 || fd == dirfd(dir)) continue;
+    const int s = static_cast<int>(fd);
+    int listening = 0;
+    socklen_t size = sizeof(listening);
+    if (getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || listening == 0) {
+      continue;
+    }
+    sockaddr_in local{};
+    socklen_t local_size = sizeof(local);
+    // NOLINTNEXTLINE: the sockets API takes sockaddr* for a sockaddr_in.
+    if (getsockname(s, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) continue;
+    if (local.sin_family == AF_INET && ntohs(local.sin_port) == port) ::listen(s, backlog);
+  }
+  closedir(dir);
+}
+
+namespace {
+
+// A slot of the max_in_flight quota taken by Admit(), given back however the answer ends.
+class QuotaSlot {
+ public:
+  explicit QuotaSlot(std::atomic<int>* in_flight) : in_flight_(in_flight) {}
+  ~QuotaSlot() {
+    if (in_flight_ != nullptr) in_flight_->fetch_sub(1);
+  }
+  QuotaSlot(const QuotaSlot&) = delete;
+  QuotaSlot& operator=(const QuotaSlot&) = delete;
+
+ private:
+  std::atomic<int>* in_flight_;
+};
+
+}  // namespace
+
 MockProxy::Impl::Decision MockProxy::Impl::Decide(bool classify) {
   const std::lock_guard lock(mutex);
   Decision d{faults, options.clock() < down_until, false};
@@ -80,16 +121,41 @@ MockProxy::Impl::Decision MockProxy::Impl::Decide(bool classify) {
   return d;
 }
 
-void MockProxy::Impl::Record(const std::string& path, bool failed) {
+void MockProxy::Impl::Record(const std::string& path, Outcome outcome) {
   if (path.starts_with("/admin/")) return;
   const std::lock_guard lock(mutex);
   ++stats.requests;
   PathStats& p = stats.by_path[path];
   ++p.requests;
-  if (failed) {
+  if (outcome == Outcome::kFailed) {
     ++stats.failures;
     ++p.failures;
   }
+  if (outcome == Outcome::kAnswered) ++stats.answered;
+  if (outcome == Outcome::kRateLimited) ++stats.rate_limited;
+}
+
+bool MockProxy::Impl::Admit() {
+  if (options.max_in_flight <= 0) return true;
+  int now = in_flight.load();
+  do {
+    if (now >= options.max_in_flight) return false;
+  } while (!in_flight.compare_exchange_weak(now, now + 1));
+  return true;
+}
+
+void MockProxy::Impl::RateLimit(const httplib::Request& req, httplib::Response& res) {
+  const auto start = SteadyClock::now();
+  res.status = 429;
+  res.set_header("Retry-After", "1");
+  res.set_content(Json{{"error",
+                        {{"type", "rate_limit_exceeded"},
+                         {"message", "over the quota of " + std::to_string(options.max_in_flight) +
+                                         " requests in flight; retry after 1 s"}}}}
+                      .dump(),
+                  "application/json");
+  Record(req.path, Outcome::kRateLimited);
+  Log(req, res.status, start, "quota");
 }
 
 void MockProxy::Impl::Log(const httplib::Request& req, int status, SteadyClock::time_point start,
@@ -168,6 +234,11 @@ bool MockProxy::Impl::InjectFault(const Decision& d, const httplib::Request& req
 
 void MockProxy::Impl::Classify(const httplib::Request& req, httplib::Response& res,
                                Protocol protocol) {
+  if (!Admit()) {
+    RateLimit(req, res);
+    return;
+  }
+  const QuotaSlot slot(options.max_in_flight > 0 ? &in_flight : nullptr);
   const auto start = SteadyClock::now();
   const Decision d = Decide(true);
   Wait(d.faults.latency_ms);
@@ -191,7 +262,9 @@ void MockProxy::Impl::Classify(const httplib::Request& req, httplib::Response& r
     res.status = 400;
     res.set_content(ErrorJson(bad.message), "application/json");
   }
-  Record(req.path, failed);
+  Record(req.path, failed              ? Outcome::kFailed
+                   : res.status == 400 ? Outcome::kOther
+                                       : Outcome::kAnswered);
   Log(req, res.status, start, note);
 }
 
@@ -217,7 +290,7 @@ void MockProxy::Impl::Health(const httplib::Request& req, httplib::Response& res
   } else if (protocol == Protocol::kProxy) {
     res.set_content(R"({"status":"down"})", "application/json");
   }
-  Record(req.path, failed);
+  Record(req.path, failed ? Outcome::kFailed : Outcome::kOther);
   Log(req, res.status, start, note);
 }
 
@@ -259,7 +332,11 @@ std::string MockProxy::Impl::StatsJson() const {
   for (const auto& [path, p] : stats.by_path) {
     by_path[path] = Json{{"requests", p.requests}, {"failures", p.failures}};
   }
-  return Json{{"requests", stats.requests}, {"failures", stats.failures}, {"by_path", by_path}}
+  return Json{{"requests", stats.requests},
+              {"failures", stats.failures},
+              {"answered", stats.answered},
+              {"rate_limited", stats.rate_limited},
+              {"by_path", by_path}}
       .dump();
 }
 

@@ -25,6 +25,8 @@ void MockProxy::Impl::Install() {
   // connection a client keeps open can delay shutdown.
   server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);
+  const std::size_t threads = internal::ServerThreads(options.max_in_flight);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.Post("/classify", [this](const httplib::Request& req, httplib::Response& res) {
     Classify(req, res, Protocol::kProxy);
   });
@@ -61,13 +63,16 @@ void MockProxy::Impl::Install() {
           message = "request body over " + std::to_string(kMaxBodyBytes) + " bytes";
         }
         res.set_content(ErrorJson(message), "application/json");
-        Record(req.path, false);
+        Record(req.path, Outcome::kOther);
         Log(req, res.status, SteadyClock::now(), {});
         return httplib::Server::HandlerResponse::Handled;
       }));
 }
 
 MockProxy::MockProxy(MockProxyOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  if (impl_->options.max_in_flight < 0 || impl_->options.max_in_flight > 1024) {
+    throw std::invalid_argument("max_in_flight: must be in 0..1024");
+  }
   Faults faults = impl_->options.faults;
   if (auto error = NormalizeFaults(faults, true)) {
     throw std::invalid_argument(error->field + ": " + error->message);
@@ -96,6 +101,7 @@ Result<int> MockProxy::Start() {
                  "cannot listen on " + host + ":" + std::to_string(impl_->options.port)};
   }
   impl_->port = bound;
+  internal::WidenBacklog(bound, 1024);
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
   const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
   while (!impl_->server.is_running() && SteadyClock::now() < give_up) {

@@ -79,6 +79,11 @@ struct PathStats {
 struct MockProxyStats {
   std::uint64_t requests = 0;
   std::uint64_t failures = 0;
+  /// Classify requests answered with a classification (200, no fault injected).
+  std::uint64_t answered = 0;
+  /// Classify requests refused with 429 by the max_in_flight quota (counted in `requests`,
+  /// not in `failures`).
+  std::uint64_t rate_limited = 0;
   std::map<std::string, PathStats> by_path;
 };
 
@@ -88,6 +93,10 @@ struct MockProxyOptions {
   /// 0: the kernel picks a free port.
   int port = 0;
   Faults faults;
+  /// A provider-style quota: at most this many classify requests being answered at once
+  /// (latency included); one more is refused at once with 429, `Retry-After: 1` and
+  /// `{"error":{"type":"rate_limit_exceeded","message":...}}`. 0..1024; 0: no quota.
+  int max_in_flight = 0;
   /// Seeds the failure draws; the same seed and request order give the same failures.
   std::uint64_t seed = 1;
   /// Receives one line per request (no newline); null: silent.
@@ -97,15 +106,16 @@ struct MockProxyOptions {
 };
 
 /// A local stand-in for the LLM proxy: both wire protocols of DESIGN.md §5 answered from
-/// MockClassify(), fault injection, and admin endpoints. Request bodies over 1 MiB get 413,
-/// unreadable ones 400, both with a JSON `error`.
+/// MockClassify(), fault injection, an optional in-flight quota, and admin endpoints. Serves
+/// on max(128, 2 × max_in_flight) threads, so many slow requests can be held at once. Request
+/// bodies over 1 MiB get 413, unreadable ones 400, both with a JSON `error`.
 ///
 /// Thread-safe: every member may be called concurrently; requests are served on the server's
 /// own threads.
 class MockProxy {
  public:
   /// Throws std::invalid_argument when `options.faults` is invalid (NormalizeFaults, with the
-  /// failure_rate taken as given).
+  /// failure_rate taken as given) or `options.max_in_flight` is out of range.
   explicit MockProxy(MockProxyOptions options);
   /// Stop().
   ~MockProxy();

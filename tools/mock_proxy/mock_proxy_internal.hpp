@@ -6,6 +6,7 @@
 // answer) and mock_proxy.cpp (routes and server lifetime).
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -35,6 +36,19 @@ inline constexpr std::string_view kModelId = "alertllm-mock";
 struct BadBody {
   std::string message;
 };
+
+// Worker threads of the server: enough to hold many slow requests (httplib's default pool is 8
+// on this VM) and the idle keep-alive connections of a client with a wide fan-out, each of which
+// pins a thread; and twice the quota, so a request over it is refused at once rather than
+// queued behind the admitted ones.
+inline std::size_t ServerThreads(int max_in_flight) {
+  return std::max<std::size_t>(128, 2 * static_cast<std::size_t>(max_in_flight));
+}
+
+// Raises the listen backlog of the socket listening on `port`: httplib listens with 5, which
+// drops connections when a storm opens dozens at once. Linux takes a second listen() as a new
+// backlog. httplib does not hand out its socket, so it is found among the process's.
+void WidenBacklog(int port, int backlog);
 
 // The OpenAI-style error object every 400/404/413 carries.
 std::string ErrorJson(std::string_view message);
@@ -74,8 +88,15 @@ struct MockProxy::Impl {
     bool fail = false;
   };
 
+  // How a request ended, for the stats.
+  enum class Outcome { kOther, kAnswered, kFailed, kRateLimited };
+
   Decision Decide(bool classify);
-  void Record(const std::string& path, bool failed);
+  void Record(const std::string& path, Outcome outcome);
+  // Takes a slot of the max_in_flight quota; false (nothing taken) when none is free.
+  bool Admit();
+  // The quota's 429: Retry-After 1 and an OpenAI-style rate_limit_exceeded error.
+  void RateLimit(const httplib::Request& req, httplib::Response& res);
   void Log(const httplib::Request& req, int status, SteadyClock::time_point start,
            std::string_view note);
   // Waits `ms`, or less if the proxy stops meanwhile.
@@ -98,6 +119,7 @@ struct MockProxy::Impl {
   std::thread thread;
   std::atomic<int> port{0};
   std::atomic<std::uint64_t> answers{0};
+  std::atomic<int> in_flight{0};  // classify requests holding a quota slot
 
   mutable std::mutex mutex;
   Faults faults;                       // guarded by mutex

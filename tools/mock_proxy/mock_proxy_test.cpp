@@ -192,8 +192,8 @@ TEST_F(MockProxyTest, FailureRateDrawsRepeatForTheSameSeed) {
     EXPECT_EQ(PostFaults(R"({"failure_rate":0.5})")->status, 200);
     std::string seen;
     for (int i = 0; i < 40; ++i) {
-      const auto res = admin_->Post("/classify", R"({"alert":{"alertname":"X"}})",
-                                    "application/json");
+      const auto res =
+          admin_->Post("/classify", R"({"alert":{"alertname":"X"}})", "application/json");
       seen += res && res->status == 200 ? '.' : 'F';
     }
     return seen;
@@ -213,8 +213,7 @@ TEST_F(MockProxyTest, LatencyIsAddedBeforeAnswering) {
 }
 
 TEST_F(MockProxyTest, AdminEndpointsIgnoreFaults) {
-  ASSERT_EQ(PostFaults(R"({"drop":true,"down_for_seconds":60,"latency_ms":600000})")->status,
-            200);
+  ASSERT_EQ(PostFaults(R"({"drop":true,"down_for_seconds":60,"latency_ms":600000})")->status, 200);
   const auto faults = admin_->Get("/admin/faults");
   ASSERT_TRUE(faults);
   EXPECT_EQ(faults->status, 200);
@@ -282,13 +281,15 @@ TEST_F(MockProxyTest, StatsCountRequestsAndInjectedFailuresByPath) {
   const MockProxyStats stats = proxy_->GetStats();
   EXPECT_EQ(stats.requests, 3u);
   EXPECT_EQ(stats.failures, 1u);
+  EXPECT_EQ(stats.answered, 1u);
+  EXPECT_EQ(stats.rate_limited, 0u);
   EXPECT_EQ(stats.by_path.at("/classify").requests, 1u);
   EXPECT_EQ(stats.by_path.at("/v1/chat/completions").failures, 1u);
   EXPECT_EQ(stats.by_path.count("/admin/faults"), 0u);
   EXPECT_EQ(admin_->Get("/admin/stats")->body,
-            R"({"by_path":{"/classify":{"failures":0,"requests":1},"/health":{"failures":0,)"
-            R"("requests":1},"/v1/chat/completions":{"failures":1,"requests":1}},)"
-            R"("failures":1,"requests":3})");
+            R"({"answered":1,"by_path":{"/classify":{"failures":0,"requests":1},"/health":)"
+            R"({"failures":0,"requests":1},"/v1/chat/completions":{"failures":1,"requests":1}},)"
+            R"("failures":1,"rate_limited":0,"requests":3})");
 }
 
 TEST_F(MockProxyTest, BadBodiesAre400WithAJsonError) {
@@ -383,7 +384,8 @@ class Child {
     std::string all = buffer_;
     char chunk[4096];
     ssize_t n = 0;
-    while ((n = read(out_, chunk, sizeof(chunk))) > 0) all.append(chunk, static_cast<std::size_t>(n));
+    while ((n = read(out_, chunk, sizeof(chunk))) > 0)
+      all.append(chunk, static_cast<std::size_t>(n));
     buffer_.clear();
     return all;
   }
@@ -450,10 +452,11 @@ TEST(MockProxyBinaryTest, HelpDescribesEveryFlagAndExitsZero) {
   Child child({"--help"});
   const std::string help = child.ReadAll();
   EXPECT_EQ(child.Wait(), 0);
-  for (const char* flag : {"--port", "--failure-rate", "--status", "--latency-ms", "--retry-after",
-                           "--malformed", "--truncated", "--drop", "--down-for-seconds", "--seed",
-                           "--quiet", "--help", "/classify", "/v1/chat/completions", "/health",
-                           "/v1/models", "/admin/faults", "/admin/stats"}) {
+  for (const char* flag :
+       {"--port", "--failure-rate", "--status", "--latency-ms", "--max-in-flight", "--retry-after",
+        "--malformed", "--truncated", "--drop", "--down-for-seconds", "--seed", "--quiet", "--help",
+        "/classify", "/v1/chat/completions", "/health", "/v1/models", "/admin/faults",
+        "/admin/stats"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
 }
@@ -466,7 +469,8 @@ TEST(MockProxyBinaryTest, BadFlagsExitTwoWithAMessage) {
                                              {"--failure-rate", "2"},
                                              {"--port"},
                                              {"--drop=yes"},
-                                             {"--port", "70000"}}) {
+                                             {"--port", "70000"},
+                                             {"--max-in-flight", "1025"}}) {
     Child child(args);
     const std::string out = child.ReadAll();
     EXPECT_EQ(child.Wait(), 2) << args[0];
