@@ -91,6 +91,21 @@ std::shared_ptr<internal::RegistryMirror> MakeMirror(
   }
 }
 
+// The limiter's gauges and refusals go to the client's metrics (none when they are off).
+internal::SlotGate::Hooks GateHooks(internal::ClientMetrics* counters) {
+  internal::SlotGate::Hooks hooks;
+  if (counters == nullptr) return hooks;
+  hooks.gauges = [counters](int limit, int in_flight, std::size_t queued) {
+    counters->Limiter(limit, in_flight, queued);
+  };
+  hooks.refused = [counters](internal::SlotGate::Refusal refusal) {
+    counters->Limited(refusal == internal::SlotGate::Refusal::kQueueFull
+                          ? internal::LimitReason::kQueueFull
+                          : internal::LimitReason::kDeadline);
+  };
+  return hooks;
+}
+
 }  // namespace
 
 namespace internal {
@@ -146,6 +161,9 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
   share = std::make_unique<internal::Share>(config);
+  gate = std::make_unique<internal::SlotGate>(config.concurrency.max_in_flight,
+                                              config.concurrency.adaptive,
+                                              config.concurrency.max_queued, GateHooks(counters));
 }
 
 SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {

@@ -20,6 +20,7 @@
 #include "codec/protocol.hpp"
 #include "engine/client_metrics.hpp"
 #include "engine/share.hpp"
+#include "limiter/slot_gate.hpp"
 #include "metrics/registry_mirror.hpp"
 #include "util/text.hpp"
 
@@ -68,6 +69,8 @@ struct ClientState {
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
   std::unique_ptr<Share> share;
+  /// DESIGN.md §2 step 2: the slots every HTTP attempt of a ClassifyAlert call waits for.
+  std::unique_ptr<SlotGate> gate;
   std::string classify_url;
   std::string health_url;
   std::atomic<std::int64_t> next_failure_log_ns{0};
