@@ -141,6 +141,10 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   metrics_options.clock = [clock = clock] { return clock->SteadyNow(); };
   metrics = std::make_shared<internal::ClientMetrics>();
   if (config.enable_metrics) counters = metrics.get();
+  // Before the mirror: its first copy must already see the limit gauge at max_in_flight.
+  gate = std::make_unique<internal::SlotGate>(config.concurrency.max_in_flight,
+                                              config.concurrency.adaptive,
+                                              config.concurrency.max_queued, GateHooks(counters));
   collector = internal::MakeClientCollector(
       metrics, std::make_shared<CircuitBreakerCollector>(breaker, std::move(metrics_options)),
       config.enable_metrics);
@@ -161,9 +165,6 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
   share = std::make_unique<internal::Share>(config);
-  gate = std::make_unique<internal::SlotGate>(config.concurrency.max_in_flight,
-                                              config.concurrency.adaptive,
-                                              config.concurrency.max_queued, GateHooks(counters));
 }
 
 SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {
