@@ -166,6 +166,17 @@ TEST_F(ClientRateLimitTest, RetryAfterOn429PausesSendingThenTheCallGoesOn) {
   EXPECT_EQ(client->GetCircuitBreakerStats().failure_count, 0u);
 }
 
+// "Retry-After: 0" pauses nothing; the call backs off as without a hint rather than sending again
+// at once (a server answering every request so would otherwise get them back to back).
+TEST_F(ClientRateLimitTest, RetryAfterZeroOn429BacksOffAsWithoutAHint) {
+  auto client = MakeClient(TestConfig());
+  transport_->Respond(429, "", {{"Retry-After", "0"}});
+  transport_->Respond(200, kValidBody);
+  ASSERT_TRUE(client->ClassifyAlert(TestAlert()).has_value());
+  EXPECT_THAT(clock_->Sleeps(), ElementsAre(nanoseconds(seconds(1))));
+  EXPECT_THAT(Metrics(*client), HasSubstr(R"(llm_client_limited_total{reason="retry_after"} 0)"));
+}
+
 // The pause holds every call, not only the one that met the 429: this one could not wait that
 // long and ends, and the next call's request still goes out after the pause.
 TEST_F(ClientRateLimitTest, RetryAfterOn429PausesTheNextCallToo) {

@@ -101,32 +101,11 @@ Result<Classification> Call::Run(const Alert& input) {
   return Attempts(*request);
 }
 
-// Encodes the alert once (with its fingerprint computed if it has none): every attempt sends
-// these very bytes; only the timeout changes.
+// The request every attempt replays (encode.cpp).
 Result<HttpRequest> Call::Prepare(const Alert& input, SteadyTime now) {
-  const Alert* alert = &input;
-  Alert with_fingerprint;
-  if (input.fingerprint.empty()) {
-    with_fingerprint = input;
-    with_fingerprint.fingerprint = Fingerprint(input.labels);
-    alert = &with_fingerprint;
-  }
-  const Config& config = client_.config;
-  Result<std::string> body =
-      client_.frame
-          ? internal::EncodeClassifyRequest(*alert, *client_.frame, config.max_request_bytes)
-          : internal::EncodeClassifyRequest(*alert, config, config.max_request_bytes);
-  if (!body) {
-    guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-    return std::move(body).error();
-  }
-  HttpRequest request;
-  request.method = "POST";
-  request.url = client_.classify_url;
-  request.headers = client_.headers;
-  request.body = std::move(*body);
-  request.connect_timeout = config.connect_timeout;
-  request.max_response_bytes = config.max_response_bytes;
+  Result<HttpRequest> request = client_.EncodeRequest(input);
+  // A request we could not build is nobody's fault on the server's side.
+  if (!request) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
   return request;
 }
 
@@ -275,8 +254,11 @@ std::optional<Error> Call::Requeue(const HttpResponse& response, std::optional<m
                            " ms is above max_retry_after";
     return GiveUp(last_error_, end);
   }
-  delay = hint ? milliseconds::zero() : BackoffDelay(consecutive_429_, config, client_.random());
-  const milliseconds wait = hint.value_or(delay);
+  // A hint of 0 paused nothing: the call backs off instead, or a server answering every
+  // request with "Retry-After: 0" would get them back to back until the deadline.
+  const bool paused = hint && *hint > milliseconds::zero();
+  delay = paused ? milliseconds::zero() : BackoffDelay(consecutive_429_, config, client_.random());
+  const milliseconds wait = paused ? *hint : delay;
   if (end + wait >= deadline_) {
     last_error_.retry_after = wait;
     last_error_.message += "; not retried: the wait of " + std::to_string(wait.count()) +

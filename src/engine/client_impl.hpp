@@ -47,6 +47,9 @@ struct ClientState {
   /// DESIGN.md §2 steps 3–7 for one alert (call.cpp): admission, encode, attempts, decide,
   /// record.
   Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
+  /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
+  Result<HttpRequest> EncodeRequest(const Alert& alert) const;
   /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, and puts
   /// the fallback's answer in its place where that applies.
   Result<Classification> Finish(const Alert& alert, Result<Classification> result);
