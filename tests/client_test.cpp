@@ -729,9 +729,10 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
     return text;
   };
 
-  // Every family and series at 0 before any call (86 before the cache's 3 lookups and 1 gauge).
+  // Every family and series at 0 before any call (86 before the cache's 3 lookups and 1 gauge,
+  // 90 before the limiter's 3 gauges and 3 reasons).
   const std::string at_start = mirrored();
-  EXPECT_EQ(Samples(at_start).size(), 90u);
+  EXPECT_EQ(Samples(at_start).size(), 96u);
   ExpectLines(at_start, R"(llm_client_requests_total{category="success"} 0)");
 
   transport_->Respond(503);

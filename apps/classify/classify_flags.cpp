@@ -41,7 +41,8 @@ Options:
                            (overrides LLM_FALLBACK)
   --timeout DURATION       per HTTP attempt, Go syntax: 30s, 1m30s, 500ms (overrides
                            LLM_TIMEOUT; LLM_CALL_TIMEOUT still bounds each alert)
-  --max-retries N          retries after the first attempt, 0..100 (overrides LLM_MAX_RETRIES)
+  --max-retries N          retries after the first attempt (429s aside), 0..100 (overrides
+                           LLM_MAX_RETRIES)
   --stats                  print the circuit breaker's stats as one JSON object on stderr at exit
   --metrics-out FILE       write the client's metrics (Prometheus text format) to FILE at exit
   --version                print the version

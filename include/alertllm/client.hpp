@@ -154,9 +154,20 @@ class HttpLlmClient final : public LlmClient {
   ///
   /// Errors: kCircuitOpen without any request when the breaker rejects the call (`retry_after`
   /// = time until a probe may go); kInvalidRequest when the alert cannot be encoded; kCancelled
-  /// when `options.stop_token` is requested; kTimeout when the deadline passes; otherwise the
-  /// last attempt's error after retries (DESIGN.md §4), with `attempts` = requests sent,
-  /// `http_status` of the last response and `retry_after` = the server's hint if it gave one.
+  /// when `options.stop_token` is requested; kTimeout when the deadline passes; kRateLimited
+  /// without a further request when the limiter ends the call (its queue is full, or the
+  /// deadline passes while the call waits for a slot); otherwise the last attempt's error after
+  /// retries (DESIGN.md §4), with `attempts` = requests sent, `http_status` of the last
+  /// response and `retry_after` = the server's hint if it gave one.
+  ///
+  /// Limiting (DESIGN.md §8, `config.concurrency`): each attempt holds one of max_in_flight
+  /// slots while in flight, waiting in a FIFO queue for one if need be. A 429 is not a
+  /// failure: it spends no retry and no retry-budget token and the breaker ignores it; the
+  /// call goes back to the queue, after its backoff when the server gave no hint, and a hint
+  /// (Retry-After, retry-after-ms) pauses all of the client's sending until then. A hint above
+  /// max_retry_after, or a wait that cannot end before the deadline, ends the call with
+  /// kRateLimited and `retry_after`. A 429 whose body says `insufficient_quota` ends the call
+  /// at once and is a breaker failure.
   /// An open breaker seen before a retry ends the loop with the last attempt's error (and the
   /// breaker's retry_after when the server gave no hint). Never throws: anything unexpected
   /// is kUnknown.
@@ -220,6 +231,12 @@ class HttpLlmClient final : public LlmClient {
   ///   llm_client_cache_lookups_total{result}       hit, miss (asked the LLM), shared (waited
   ///                                                for another call's request)
   ///   llm_client_cache_entries                     LLM answers kept
+  ///   llm_client_concurrency_limit                 the limiter's limit now (gauge)
+  ///   llm_client_in_flight                         requests holding a slot (gauge)
+  ///   llm_client_queued                            calls waiting for a slot (gauge)
+  ///   llm_client_limited_total{reason}             retry_after (a 429's hint paused sending),
+  ///                                                queue_full, deadline (calls the limiter
+  ///                                                ended for that reason)
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// With `config.enable_metrics` false nothing is counted and the collectable exports no

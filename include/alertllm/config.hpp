@@ -157,7 +157,8 @@ struct Config {
   std::string model = "openai/gpt-4o";
   /// Per HTTP attempt.
   std::chrono::milliseconds timeout = std::chrono::seconds(30);
-  /// Retries after the first attempt (so at most max_retries + 1 requests per call).
+  /// Retries after the first attempt, 429s not counted (a 429 goes back to the limiter's queue
+  /// for as long as the deadline allows): at most max_retries + 1 requests that are not 429s.
   int max_retries = 3;
   /// Delay before the first retry…
   std::chrono::milliseconds retry_delay = std::chrono::seconds(1);
@@ -167,7 +168,8 @@ struct Config {
   std::chrono::milliseconds max_retry_delay = std::chrono::seconds(10);
   /// Fraction of each delay taken off at random (0: none, 1: full jitter).
   double jitter = 0.25;
-  /// A server's Retry-After above this ends the retries instead of waiting.
+  /// A server's Retry-After above this ends the retries instead of waiting (on a 429 too: it
+  /// then pauses nothing).
   std::chrono::milliseconds max_retry_after = std::chrono::seconds(60);
   /// Bound on a whole call: every attempt and every sleep.
   std::chrono::milliseconds call_timeout = std::chrono::seconds(60);
@@ -368,8 +370,7 @@ inline void CheckStorms(const Config& config, Problems& p) {
     p.Fail("cache.ttl", "must be > 0", std::to_string(config.cache.ttl.count()) + "s");
   }
   if (config.cache.max_entries < 1 || config.cache.max_entries > 10'000'000) {
-    p.Fail("cache.max_entries", "must be in 1..10000000",
-           std::to_string(config.cache.max_entries));
+    p.Fail("cache.max_entries", "must be in 1..10000000", std::to_string(config.cache.max_entries));
   }
   if (config.concurrency.max_in_flight < 1 || config.concurrency.max_in_flight > 1024) {
     p.Fail("concurrency.max_in_flight", "must be in 1..1024",

@@ -9,8 +9,8 @@ namespace alertllm {
 /// What a call admitted by the breaker came to, as DESIGN.md §3 maps errors onto it.
 enum class CallOutcome {
   kSuccess,  ///< Counts as a success, unless it took ≥ slow_call_duration (then a slow failure).
-  kFailure,  ///< 5xx, 408, 429, network errors, timeouts, invalid responses.
-  kIgnored,  ///< Cancelled by the caller, other 4xx, invalid request: not held against the server.
+  kFailure,  ///< 5xx, 408, network errors, timeouts, invalid responses, insufficient_quota 429.
+  kIgnored,  ///< Cancelled, other 429s, other 4xx, invalid request: not held against the server.
 };
 
 /// The answer of `CircuitBreaker::Allow()`; hand it back to `Record()` when the call is done.

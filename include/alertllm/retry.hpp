@@ -252,6 +252,11 @@ struct RetryDecision {
 /// jitter never shortens. `u01` is the caller's uniform random number in [0, 1), `now` the
 /// steady time the decision is made, `wall_now` the system time for an HTTP-date hint.
 ///
+/// HttpLlmClient asks this for every failure but a 429: a 429 goes back to its limiter's queue
+/// (DESIGN.md §8) without a budget token, and `attempts` it passes counts the other failures
+/// only, so max_retries is not spent on rate limiting. The checks here still hold for anyone
+/// who asks about a 429.
+///
 /// Pure: it reads the budget but does not update it. The client calls `budget.OnFailure()` for
 /// every retryable failure before asking (so the failure being retried counts, as in gRPC) and
 /// `OnSuccess()` for every success; it consults the circuit breaker itself before sending the

@@ -59,7 +59,7 @@ constexpr EnvVar kEnvVars[] = {
      "model", false, [](std::string_view t, Config& c) { return SetString(t, c.model); }},
     {"LLM_TIMEOUT", "30s", "Timeout of one HTTP attempt",
      "timeout", false, [](std::string_view t, Config& c) { return SetDuration(t, c.timeout); }},
-    {"LLM_MAX_RETRIES", "3", "Retries after the first attempt",
+    {"LLM_MAX_RETRIES", "3", "Retries after the first attempt (429s not counted)",
      "max_retries", false, [](std::string_view t, Config& c) { return SetInt(t, c.max_retries); }},
     {"LLM_RETRY_DELAY", "1s", "Delay before the first retry",
      "retry_delay", false,

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "alertllm/errors.hpp"
+#include "engine/attempt_outcome.hpp"
 #include "engine/client_impl.hpp"
 #include "engine/permit_guard.hpp"
 #include "util/text.hpp"
@@ -20,24 +21,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using SteadyTime = std::chrono::steady_clock::time_point;
-
-// DESIGN.md §3: what an attempt's error means for the breaker. 5xx, 408 (kTimeout), 429,
-// network errors, timeouts and invalid answers are the server's fault; a caller's cancellation,
-// a 4xx it earned (409 included: retryable, but a conflict is not an outage) and a request we
-// could not build are not held against it. Anything unclassified (kUnknown: a 3xx, a transport
-// that could not start) is ignored too rather than counted either way.
-CallOutcome OutcomeOf(const Error& error) noexcept {
-  switch (error.code) {
-    case ErrorCode::kServerError:
-    case ErrorCode::kTimeout:
-    case ErrorCode::kRateLimited:
-    case ErrorCode::kNetworkError:
-    case ErrorCode::kInvalidResponse:
-      return CallOutcome::kFailure;
-    default:
-      return CallOutcome::kIgnored;
-  }
-}
+using internal::OutcomeOf;
+using internal::OutOfQuota;
+using internal::SignalOf;
+using internal::SlotGate;
 
 milliseconds CeilMillis(nanoseconds d) {
   return std::chrono::ceil<milliseconds>(std::max(d, nanoseconds::zero()));
@@ -59,10 +46,19 @@ class Call {
  private:
   Result<HttpRequest> Prepare(const Alert& input, SteadyTime now);
   Result<Classification> Attempts(HttpRequest& request);
+  milliseconds AttemptTimeout(SteadyTime now) const {
+    return std::min(client_.config.timeout, std::chrono::floor<milliseconds>(deadline_ - now));
+  }
+  Result<HttpResponse> Send(HttpRequest& request, SlotGate::Slot& slot);
   Error DeadlinePassed(SteadyTime now);
+  Error Refused(Error error);
   std::optional<Classification> Interpret(const Result<HttpResponse>& sent);
   Classification Succeed(Classification answer, const HttpResponse& response, SteadyTime end);
+  std::optional<milliseconds> PauseSending(const HttpResponse& response, SteadyTime end);
+  std::optional<Error> Requeue(const HttpResponse& response, std::optional<milliseconds> hint,
+                               SteadyTime end, milliseconds& delay);
   std::optional<Error> Decide(const HttpResponse* response, SteadyTime end, milliseconds& delay);
+  std::optional<Error> StopIfBreakerOpen(SteadyTime end);
   std::optional<Error> Wait(milliseconds delay);
 
   Error Cancelled(SteadyTime at) {
@@ -81,7 +77,10 @@ class Call {
   const SteadyTime deadline_;
   const bool per_attempt_;
   internal::PermitGuard guard_;
-  int attempts_ = 0;
+  int attempts_ = 0;         // requests sent, 429s included
+  int rate_limited_ = 0;     // of which 429s: they spend no retry (max_retries counts the rest)
+  int consecutive_429_ = 0;  // the backoff exponent of a 429 without a hint
+  std::optional<milliseconds> last_hint_;  // the last 429's Retry-After
   CallOutcome last_outcome_ = CallOutcome::kIgnored;
   nanoseconds last_duration_{0};
   Error last_error_;
@@ -102,32 +101,11 @@ Result<Classification> Call::Run(const Alert& input) {
   return Attempts(*request);
 }
 
-// Encodes the alert once (with its fingerprint computed if it has none): every attempt sends
-// these very bytes; only the timeout changes.
+// The request every attempt replays (encode.cpp).
 Result<HttpRequest> Call::Prepare(const Alert& input, SteadyTime now) {
-  const Alert* alert = &input;
-  Alert with_fingerprint;
-  if (input.fingerprint.empty()) {
-    with_fingerprint = input;
-    with_fingerprint.fingerprint = Fingerprint(input.labels);
-    alert = &with_fingerprint;
-  }
-  const Config& config = client_.config;
-  Result<std::string> body =
-      client_.frame
-          ? internal::EncodeClassifyRequest(*alert, *client_.frame, config.max_request_bytes)
-          : internal::EncodeClassifyRequest(*alert, config, config.max_request_bytes);
-  if (!body) {
-    guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-    return std::move(body).error();
-  }
-  HttpRequest request;
-  request.method = "POST";
-  request.url = client_.classify_url;
-  request.headers = client_.headers;
-  request.body = std::move(*body);
-  request.connect_timeout = config.connect_timeout;
-  request.max_response_bytes = config.max_response_bytes;
+  Result<HttpRequest> request = client_.EncodeRequest(input);
+  // A request we could not build is nobody's fault on the server's side.
+  if (!request) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
   return request;
 }
 
@@ -135,35 +113,58 @@ Result<Classification> Call::Attempts(HttpRequest& request) {
   for (;;) {
     const SteadyTime now = client_.clock->SteadyNow();
     if (stop_.stop_requested()) return Cancelled(now);
-    const nanoseconds remaining = deadline_ - now;
-    const milliseconds attempt_timeout =
-        std::min(client_.config.timeout, std::chrono::floor<milliseconds>(remaining));
-    if (attempt_timeout <= milliseconds::zero()) return DeadlinePassed(now);
-    request.timeout = attempt_timeout;
-
-    const SteadyTime attempt_start = client_.clock->SteadyNow();
-    Result<HttpResponse> sent = client_.transport->Send(request, stop_);
-    const SteadyTime attempt_end = client_.clock->SteadyNow();
-    ++attempts_;
-    last_duration_ = attempt_end - attempt_start;
-    if (internal::ClientMetrics* counters = client_.counters) {
-      counters->Attempt(last_duration_);
-      if (attempts_ > 1) counters->Retry();
+    if (AttemptTimeout(now) <= milliseconds::zero()) return DeadlinePassed(now);
+    // DESIGN.md §2 step 2, per attempt: a slot is held only while a request is in flight, so a
+    // call sleeping between attempts does not keep another from sending.
+    Result<SlotGate::Slot> slot = client_.gate->Acquire(deadline_, stop_, *client_.clock);
+    if (!slot) return Refused(std::move(slot).error());
+    // The attempt's timeout is what remains once the slot is in hand, not before the wait.
+    request.timeout = AttemptTimeout(client_.clock->SteadyNow());
+    if (request.timeout <= milliseconds::zero()) {
+      slot->Release(SlotGate::Signal::kNeutral);
+      return DeadlinePassed(client_.clock->SteadyNow());
     }
+    Result<HttpResponse> sent = Send(request, *slot);
+    const SteadyTime attempt_end = client_.clock->SteadyNow();
+    const HttpResponse* response = sent ? &*sent : nullptr;
 
     std::optional<Classification> answer = Interpret(sent);
     if (!answer && last_error_.code == ErrorCode::kCancelled) return Cancelled(attempt_end);
 
-    last_outcome_ = answer ? CallOutcome::kSuccess : OutcomeOf(last_error_);
+    const bool out_of_quota = OutOfQuota(response);
+    last_outcome_ = answer ? CallOutcome::kSuccess : OutcomeOf(last_error_, out_of_quota);
     if (per_attempt_) guard_.Record(last_outcome_, last_duration_, attempt_end);
     if (answer) return Succeed(std::move(*answer), *sent, attempt_end);
+    if (out_of_quota) {
+      last_error_.message += " (insufficient_quota: not retried)";
+      return GiveUp(last_error_, attempt_end);
+    }
 
     milliseconds delay{0};
-    if (std::optional<Error> end = Decide(sent ? &*sent : nullptr, attempt_end, delay)) {
-      return *std::move(end);
-    }
-    if (std::optional<Error> end = Wait(delay)) return *std::move(end);
+    std::optional<Error> end = response != nullptr && response->status == 429
+                                   ? Requeue(*response, last_hint_, attempt_end, delay)
+                                   : Decide(response, attempt_end, delay);
+    if (end) return *std::move(end);
+    if (std::optional<Error> ended = Wait(delay)) return *std::move(ended);
   }
+}
+
+// One request on the slot: sent, timed, counted, and the slot given back with what it taught.
+// A 429's Retry-After pauses all sending before the slot is back, so no waiter slips through.
+Result<HttpResponse> Call::Send(HttpRequest& request, SlotGate::Slot& slot) {
+  const SteadyTime attempt_start = client_.clock->SteadyNow();
+  Result<HttpResponse> sent = client_.transport->Send(request, stop_);
+  const SteadyTime attempt_end = client_.clock->SteadyNow();
+  last_hint_ = sent && sent->status == 429 && !OutOfQuota(&*sent) ? PauseSending(*sent, attempt_end)
+                                                                  : std::nullopt;
+  slot.Release(SignalOf(sent));
+  ++attempts_;
+  last_duration_ = attempt_end - attempt_start;
+  if (internal::ClientMetrics* counters = client_.counters) {
+    counters->Attempt(last_duration_);
+    if (attempts_ > 1) counters->Retry();
+  }
+  return sent;
 }
 
 Error Call::DeadlinePassed(SteadyTime now) {
@@ -177,6 +178,17 @@ Error Call::DeadlinePassed(SteadyTime now) {
   Error error = last_error_;
   error.code = ErrorCode::kTimeout;
   error.message = "call deadline exceeded; last attempt: " + last_error_.message;
+  return GiveUp(std::move(error), now);
+}
+
+// The limiter ended the call (queue full, deadline passed in the queue) or the caller gave up
+// while it waited. No request was sent for this attempt: it is ignored, as one the deadline
+// stopped; earlier attempts count as they would have.
+Error Call::Refused(Error error) {
+  const SteadyTime now = client_.clock->SteadyNow();
+  if (error.code == ErrorCode::kCancelled) return Cancelled(now);
+  if (per_attempt_) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
+  if (client_.logger) client_.logger->debug("alertllm: {}", error.message);
   return GiveUp(std::move(error), now);
 }
 
@@ -215,13 +227,61 @@ Classification Call::Succeed(Classification answer, const HttpResponse& response
   return answer;
 }
 
-// DESIGN.md §4: whether to retry after a failed attempt and after which delay.
+// DESIGN.md §8: a 429's hint (within max_retry_after) pauses every call's sending, not only
+// this one's. Returns the hint, whatever it is.
+std::optional<milliseconds> Call::PauseSending(const HttpResponse& response, SteadyTime end) {
+  std::optional<milliseconds> hint = ServerRetryHint(response, client_.clock->SystemNow());
+  if (hint && *hint > milliseconds::zero() && *hint <= client_.config.max_retry_after) {
+    client_.gate->PauseUntil(end + *hint);
+    if (client_.counters != nullptr) client_.counters->Limited(internal::LimitReason::kRetryAfter);
+  }
+  return hint;
+}
+
+// DESIGN.md §3, §4, §8: a 429 (quota aside) goes back to the queue for as long as the deadline
+// allows, spending neither a retry nor a budget token. With a hint, the pause PauseSending set
+// is the wait (the queue holds the call); without one, the call backs off as after its
+// (consecutive 429s)-th failure, then queues again.
+std::optional<Error> Call::Requeue(const HttpResponse& response, std::optional<milliseconds> hint,
+                                   SteadyTime end, milliseconds& delay) {
+  ++rate_limited_;
+  ++consecutive_429_;
+  if (!ShouldRetry(last_error_, &response)) return GiveUp(last_error_, end);
+  const Config& config = client_.config;
+  if (hint && *hint > config.max_retry_after) {
+    last_error_.retry_after = hint;
+    last_error_.message += "; not retried: Retry-After " + std::to_string(hint->count()) +
+                           " ms is above max_retry_after";
+    return GiveUp(last_error_, end);
+  }
+  // A hint of 0 paused nothing: the call backs off instead, or a server answering every
+  // request with "Retry-After: 0" would get them back to back until the deadline.
+  const bool paused = hint && *hint > milliseconds::zero();
+  delay = paused ? milliseconds::zero() : BackoffDelay(consecutive_429_, config, client_.random());
+  const milliseconds wait = paused ? *hint : delay;
+  if (end + wait >= deadline_) {
+    last_error_.retry_after = wait;
+    last_error_.message += "; not retried: the wait of " + std::to_string(wait.count()) +
+                           " ms would end past the call deadline";
+    return GiveUp(last_error_, end);
+  }
+  if (std::optional<Error> open = StopIfBreakerOpen(end)) return open;
+  if (client_.logger) {
+    client_.logger->debug("alertllm: attempt {} rate limited (429), queueing again in {} ms",
+                          attempts_, wait.count());
+  }
+  return std::nullopt;
+}
+
+// DESIGN.md §4: whether to retry after a failed attempt and after which delay. 429s are not
+// failures here: they count neither as attempts against max_retries nor in the backoff.
 std::optional<Error> Call::Decide(const HttpResponse* response, SteadyTime end,
                                   milliseconds& delay) {
+  consecutive_429_ = 0;
   if (ShouldRetry(last_error_, response)) client_.budget->OnFailure();
   const RetryDecision decision =
-      NextRetry(attempts_, client_.config, last_error_, response, client_.random(), end,
-                client_.clock->SystemNow(), deadline_, client_.budget.get());
+      NextRetry(attempts_ - rate_limited_, client_.config, last_error_, response, client_.random(),
+                end, client_.clock->SystemNow(), deadline_, client_.budget.get());
   if (decision.server_hint) last_error_.retry_after = decision.server_hint;
   const std::shared_ptr<spdlog::logger>& logger = client_.logger;
   if (!decision.retry) {
@@ -234,16 +294,7 @@ std::optional<Error> Call::Decide(const HttpResponse* response, SteadyTime end,
     }
     return GiveUp(last_error_, end);
   }
-  // An open breaker ends the loop before the sleep: no further request while it is open.
-  if (client_.breaker->State(end) == CircuitState::kOpen) {
-    if (!last_error_.retry_after) {
-      const SteadyTime next = client_.breaker->Stats(end).next_retry_at;
-      last_error_.retry_after = next == SteadyTime::max()
-                                    ? client_.config.circuit_breaker.reset_timeout
-                                    : CeilMillis(next - end);
-    }
-    return GiveUp(last_error_, end);
-  }
+  if (std::optional<Error> open = StopIfBreakerOpen(end)) return open;
   if (logger) {
     logger->debug("alertllm: attempt {} failed ({}), retrying in {} ms", attempts_,
                   ClassifyError(last_error_), decision.delay.count());
@@ -252,9 +303,24 @@ std::optional<Error> Call::Decide(const HttpResponse* response, SteadyTime end,
   return std::nullopt;
 }
 
+// An open breaker ends the loop before the sleep: no further request while it is open.
+std::optional<Error> Call::StopIfBreakerOpen(SteadyTime end) {
+  if (client_.breaker->State(end) != CircuitState::kOpen) return std::nullopt;
+  if (!last_error_.retry_after) {
+    const SteadyTime next = client_.breaker->Stats(end).next_retry_at;
+    last_error_.retry_after = next == SteadyTime::max()
+                                  ? client_.config.circuit_breaker.reset_timeout
+                                  : CeilMillis(next - end);
+  }
+  return GiveUp(last_error_, end);
+}
+
 // The sleep before the next attempt, and per attempt, a new permit for it.
+// No sleep at all when there is nothing to wait (a 429 whose hint paused the queue instead).
 std::optional<Error> Call::Wait(milliseconds delay) {
-  if (!client_.clock->SleepFor(delay, stop_)) return Cancelled(client_.clock->SteadyNow());
+  if (delay > milliseconds::zero() && !client_.clock->SleepFor(delay, stop_)) {
+    return Cancelled(client_.clock->SteadyNow());
+  }
   if (!per_attempt_) return std::nullopt;
   if (!guard_.Acquire(client_.clock->SteadyNow())) {
     if (!last_error_.retry_after) last_error_.retry_after = CeilMillis(guard_.permit().retry_after);

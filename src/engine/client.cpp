@@ -101,6 +101,21 @@ std::shared_ptr<internal::RegistryMirror> MakeMirror(
   }
 }
 
+// The limiter's gauges and refusals go to the client's metrics (none when they are off).
+internal::SlotGate::Hooks GateHooks(internal::ClientMetrics* counters) {
+  internal::SlotGate::Hooks hooks;
+  if (counters == nullptr) return hooks;
+  hooks.gauges = [counters](int limit, int in_flight, std::size_t queued) {
+    counters->Limiter(limit, in_flight, queued);
+  };
+  hooks.refused = [counters](internal::SlotGate::Refusal refusal) {
+    counters->Limited(refusal == internal::SlotGate::Refusal::kQueueFull
+                          ? internal::LimitReason::kQueueFull
+                          : internal::LimitReason::kDeadline);
+  };
+  return hooks;
+}
+
 }  // namespace
 
 namespace internal {
@@ -136,6 +151,10 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   metrics_options.clock = [clock = clock] { return clock->SteadyNow(); };
   metrics = std::make_shared<internal::ClientMetrics>();
   if (config.enable_metrics) counters = metrics.get();
+  // Before the mirror: its first copy must already see the limit gauge at max_in_flight.
+  gate = std::make_unique<internal::SlotGate>(config.concurrency.max_in_flight,
+                                              config.concurrency.adaptive,
+                                              config.concurrency.max_queued, GateHooks(counters));
   collector = internal::MakeClientCollector(
       metrics, std::make_shared<CircuitBreakerCollector>(breaker, std::move(metrics_options)),
       config.enable_metrics);

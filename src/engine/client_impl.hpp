@@ -21,6 +21,7 @@
 #include "engine/client_metrics.hpp"
 #include "engine/executor.hpp"
 #include "engine/share.hpp"
+#include "limiter/slot_gate.hpp"
 #include "metrics/registry_mirror.hpp"
 #include "util/text.hpp"
 
@@ -47,6 +48,9 @@ struct ClientState {
   /// DESIGN.md §2 steps 3–7 for one alert (call.cpp): admission, encode, attempts, decide,
   /// record.
   Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
+  /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
+  Result<HttpRequest> EncodeRequest(const Alert& alert) const;
   /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, and puts
   /// the fallback's answer in its place where that applies.
   Result<Classification> Finish(const Alert& alert, Result<Classification> result);
@@ -69,6 +73,8 @@ struct ClientState {
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
   std::unique_ptr<Share> share;
+  /// DESIGN.md §2 step 2: the slots every HTTP attempt of a ClassifyAlert call waits for.
+  std::unique_ptr<SlotGate> gate;
   std::string classify_url;
   std::string health_url;
   std::atomic<std::int64_t> next_failure_log_ns{0};

@@ -115,6 +115,27 @@ prometheus::MetricFamily CacheEntries(const ClientMetrics& m) {
   return family;
 }
 
+prometheus::MetricFamily Gauge(const char* name, const char* help,
+                               const std::atomic<std::int64_t>& value) {
+  auto family = Family(name, help, MetricType::Gauge);
+  prometheus::ClientMetric metric;
+  metric.gauge.value = static_cast<double>(value.load(kRelaxed));
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
+prometheus::MetricFamily Limited(const ClientMetrics& m) {
+  auto family = Family("llm_client_limited_total",
+                       "Limiter events: a 429's Retry-After that paused all sending "
+                       "(retry_after), calls ended because the queue was full (queue_full) or "
+                       "their deadline passed while they waited (deadline).",
+                       MetricType::Counter);
+  for (std::size_t i = 0; i < kLimitReasons.size(); ++i) {
+    family.metric.push_back(Counter(m.limited[i].load(kRelaxed), "reason", kLimitReasons[i]));
+  }
+  return family;
+}
+
 class ClientCollector final : public prometheus::Collectable {
  public:
   ClientCollector(std::shared_ptr<const ClientMetrics> metrics,
@@ -138,6 +159,13 @@ class ClientCollector final : public prometheus::Collectable {
     families.push_back(Fallbacks(m));
     families.push_back(CacheLookups(m));
     families.push_back(CacheEntries(m));
+    families.push_back(Gauge("llm_client_concurrency_limit",
+                             "Requests the limiter lets into flight at once now.",
+                             m.concurrency_limit));
+    families.push_back(
+        Gauge("llm_client_in_flight", "Requests in flight to the LLM endpoint.", m.in_flight));
+    families.push_back(Gauge("llm_client_queued", "Calls waiting for a slot.", m.queued));
+    families.push_back(Limited(m));
     return families;
   }
 

@@ -35,6 +35,11 @@ inline constexpr std::array<std::string_view, 3> kSources = {"llm", "cache", "fa
 // flight that the call then shared. The `result` label values, in this order.
 enum class CacheLookup { kHit, kMiss, kShared };
 inline constexpr std::array<std::string_view, 3> kCacheLookups = {"hit", "miss", "shared"};
+// Why the limiter held a call back: a 429's hint paused all sending, or it ended a call whose
+// queue was full or whose deadline passed while it waited. The `reason` label values.
+enum class LimitReason { kRetryAfter, kQueueFull, kDeadline };
+inline constexpr std::array<std::string_view, 3> kLimitReasons = {"retry_after", "queue_full",
+                                                                  "deadline"};
 
 /// The client's counters: written with relaxed atomics on the call path, read at scrape time.
 ///
@@ -57,6 +62,12 @@ struct ClientMetrics {
   std::array<std::atomic<std::uint64_t>, kCacheLookups.size()> cache_lookups{};
   // Answers kept, as of the last lookup.
   std::atomic<std::uint64_t> cache_entries{0};
+  // The limiter's state after its last change.
+  std::atomic<std::int64_t> concurrency_limit{0};
+  std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::int64_t> queued{0};
+  // By LimitReason value.
+  std::array<std::atomic<std::uint64_t>, kLimitReasons.size()> limited{};
 
   /// The call's real outcome, whether or not the fallback then answers.
   void Request(const Result<Classification>& result) noexcept;
@@ -70,6 +81,15 @@ struct ClientMetrics {
   void CacheLookup(CacheLookup lookup, std::size_t entries) noexcept {
     cache_lookups[static_cast<std::size_t>(lookup)].fetch_add(1, std::memory_order_relaxed);
     cache_entries.store(entries, std::memory_order_relaxed);
+  }
+  /// The limiter's limit, slots held and calls waiting.
+  void Limiter(int limit, int held, std::size_t waiting) noexcept {
+    concurrency_limit.store(limit, std::memory_order_relaxed);
+    in_flight.store(held, std::memory_order_relaxed);
+    queued.store(static_cast<std::int64_t>(waiting), std::memory_order_relaxed);
+  }
+  void Limited(LimitReason reason) noexcept {
+    limited[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
 };
 
