@@ -116,6 +116,57 @@ TEST(ConcurrencyLimiterTest, OverloadHalvesOnlyOncePerRoundTrip) {
   EXPECT_EQ(limiter.in_flight(), 0);
 }
 
+// A provider quota of 32 answers 168 of 200 requests (the limit is 256) with an immediate 429:
+// as they come back, the limit follows the requests still in flight down to the 32 the server
+// kept, in one round trip, and stays there when those succeed.
+TEST(ConcurrencyLimiterTest, AQuotaStormBringsTheLimitToWhatTheServerKept) {
+  ConcurrencyLimiter limiter(256, true, 0);
+  SendN(limiter, 200, kBase);
+  for (int i = 0; i < 168; ++i) limiter.Release(Signal::kRejected, kBase, At(milliseconds(1)));
+  EXPECT_EQ(limiter.limit(), 32);
+  EXPECT_EQ(limiter.in_flight(), 32);
+  for (int i = 0; i < 32; ++i) limiter.Release(Signal::kSuccess, kBase, At(milliseconds(200)));
+  EXPECT_EQ(limiter.limit(), 32);
+}
+
+// A probe one above the quota: the 429 costs the one slot, not half of the window.
+TEST(ConcurrencyLimiterTest, ARejectedProbeCostsOneSlot) {
+  ConcurrencyLimiter limiter(64, true, 0);
+  SendN(limiter, 33, kBase);
+  limiter.Release(Signal::kRejected, kBase, At(milliseconds(1)));
+  EXPECT_EQ(limiter.limit(), 32);
+}
+
+// One call now and then meets a 429: the window was barely used, so the limit is halved.
+TEST(ConcurrencyLimiterTest, ARejectionOfAWindowBarelyUsedHalves) {
+  ConcurrencyLimiter limiter(16, true, 0);
+  SendN(limiter, 1, kBase);
+  limiter.Release(Signal::kRejected, kBase, At(milliseconds(1)));
+  EXPECT_EQ(limiter.limit(), 8);
+}
+
+// After a Retry-After pause the limit holds (no probe above the quota) until the time given.
+TEST(ConcurrencyLimiterTest, APauseCanHoldTheLimitsGrowthForLonger) {
+  ConcurrencyLimiter limiter(8, true, 0);
+  SendN(limiter, 1, kBase);
+  limiter.Release(Signal::kRejected, kBase, At(milliseconds(1)));
+  ASSERT_EQ(limiter.limit(), 4);
+  limiter.PauseUntil(At(seconds(1)), At(seconds(2)));
+  TimePoint now = At(seconds(1));
+  auto succeed_round = [&] {
+    for (int i = 0; i < limiter.limit(); ++i) {
+      ASSERT_EQ(limiter.Acquire(1, kFar, now), Admission::kSend);
+      limiter.Release(Signal::kSuccess, now, now + milliseconds(1));
+    }
+    now += milliseconds(200);
+  };
+  for (int round = 0; round < 4; ++round) succeed_round();  // until 1.8 s
+  EXPECT_EQ(limiter.limit(), 4);
+  now = At(seconds(2));
+  succeed_round();
+  EXPECT_EQ(limiter.limit(), 5);
+}
+
 TEST(ConcurrencyLimiterTest, LimitNeverFallsBelowOne) {
   ConcurrencyLimiter limiter(3, true, 0);
   for (int i = 0; i < 4; ++i) {

@@ -41,7 +41,8 @@ inline ConcurrencyLimiter::Signal SignalOf(const Result<HttpResponse>& sent) noe
                                                     : ConcurrencyLimiter::Signal::kNeutral;
   }
   if (sent->status >= 200 && sent->status < 300) return ConcurrencyLimiter::Signal::kSuccess;
-  if (sent->status == 429 || sent->status == 408) return ConcurrencyLimiter::Signal::kOverload;
+  if (sent->status == 429) return ConcurrencyLimiter::Signal::kRejected;
+  if (sent->status == 408) return ConcurrencyLimiter::Signal::kOverload;
   return ConcurrencyLimiter::Signal::kNeutral;
 }
 

@@ -228,11 +228,13 @@ Classification Call::Succeed(Classification answer, const HttpResponse& response
 }
 
 // DESIGN.md §8: a 429's hint (within max_retry_after) pauses every call's sending, not only
-// this one's. Returns the hint, whatever it is.
+// this one's, and holds the limit's growth for as long again after the pause: a probe above
+// the provider's quota right after it would cost everyone the same pause once more. Returns
+// the hint, whatever it is.
 std::optional<milliseconds> Call::PauseSending(const HttpResponse& response, SteadyTime end) {
   std::optional<milliseconds> hint = ServerRetryHint(response, client_.clock->SystemNow());
   if (hint && *hint > milliseconds::zero() && *hint <= client_.config.max_retry_after) {
-    client_.gate->PauseUntil(end + *hint);
+    client_.gate->PauseUntil(end + *hint, end + 2 * *hint);
     if (client_.counters != nullptr) client_.counters->Limited(internal::LimitReason::kRetryAfter);
   }
   return hint;

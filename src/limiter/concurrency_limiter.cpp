@@ -36,8 +36,11 @@ void ConcurrencyLimiter::Release(Signal signal, TimePoint sent_at, TimePoint now
     case Signal::kOverload:
       OnOverload(sent_at, now);
       break;
+    case Signal::kRejected:
+      OnRejected(sent_at, now);
+      break;
     case Signal::kSuccess:
-      OnSuccess(sent_at);
+      OnSuccess(sent_at, now);
       break;
     case Signal::kNeutral:
       break;
@@ -54,7 +57,26 @@ void ConcurrencyLimiter::OnOverload(TimePoint sent_at, TimePoint now) {
   last_decrease_ = now;
 }
 
-void ConcurrencyLimiter::OnSuccess(TimePoint sent_at) {
+// A 429 says more than a timeout: the server refused this request and is serving the ones
+// still in flight, so while the window is in use (this call and those in flight took half of
+// it or more) the limit drops to exactly those, whatever the round trip. A quota of 32 that
+// refuses 168 of 200 requests at once brings the limit to the 32 it kept as the 429s come
+// back — halving once per round trip would need three rounds, each costing a Retry-After
+// pause — and a probe one above the quota costs one slot, not half of them. A window barely
+// used (one call now and then) is halved as for a timeout.
+void ConcurrencyLimiter::OnRejected(TimePoint sent_at, TimePoint now) {
+  if (2 * (in_flight_ + 1) < limit_) {
+    OnOverload(sent_at, now);
+    return;
+  }
+  if (in_flight_ >= limit_) return;
+  limit_ = std::max(1, in_flight_);
+  growth_credit_ = 0;
+  last_decrease_ = now;
+}
+
+void ConcurrencyLimiter::OnSuccess(TimePoint sent_at, TimePoint now) {
+  if (now < hold_growth_until_) return;
   // Same rule as OnOverload: a call of the old window says nothing about the new one, and
   // counting the successes of the survivors of a 429 storm would undo the decrease at once.
   if (sent_at < last_decrease_ || limit_ >= max_in_flight_) return;
@@ -105,8 +127,9 @@ bool ConcurrencyLimiter::Remove(Id id) {
   return true;
 }
 
-void ConcurrencyLimiter::PauseUntil(TimePoint until) {
+void ConcurrencyLimiter::PauseUntil(TimePoint until, TimePoint hold_growth_until) {
   pause_until_ = std::max(pause_until_, until);
+  hold_growth_until_ = std::max(hold_growth_until_, hold_growth_until);
 }
 
 std::optional<ConcurrencyLimiter::TimePoint> ConcurrencyLimiter::NextWakeup() const {

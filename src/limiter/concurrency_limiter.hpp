@@ -37,7 +37,8 @@ class ConcurrencyLimiter {
 
   enum class Signal {
     kSuccess,   // grows an adaptive limit
-    kOverload,  // 429 or timeout: shrinks an adaptive limit
+    kOverload,  // a timeout (or 408): halves an adaptive limit, at most once per round trip
+    kRejected,  // a 429: the server refused this one and serves the rest (see OnRejected)
     kNeutral,   // other failures, cancellation: frees the slot, teaches nothing
   };
 
@@ -66,8 +67,11 @@ class ConcurrencyLimiter {
   bool Remove(Id id);
 
   /// Pauses all sending until `until` (a 429's Retry-After). Only ever extends: an earlier
-  /// `until` than the current pause end changes nothing.
-  void PauseUntil(TimePoint until);
+  /// `until` than the current pause end changes nothing. An adaptive limit also stops growing
+  /// until `hold_growth_until` (only ever extended too): the caller passes a time after the
+  /// pause, so that the limit does not probe above a quota the moment sending resumes, when a
+  /// probe's 429 would cost everyone another pause.
+  void PauseUntil(TimePoint until, TimePoint hold_growth_until = kNever);
 
   /// When the owner should call TakeExpired and Dispatch again: the earliest queued deadline,
   /// or the pause end if that is sooner; nullopt when nobody is queued (a pause matters only to
@@ -92,7 +96,8 @@ class ConcurrencyLimiter {
   bool HasFreeSlot() const { return in_flight_ < limit_; }
   void ForgetPastPause(TimePoint now);
   void OnOverload(TimePoint sent_at, TimePoint now);
-  void OnSuccess(TimePoint sent_at);
+  void OnRejected(TimePoint sent_at, TimePoint now);
+  void OnSuccess(TimePoint sent_at, TimePoint now);
 
   const int max_in_flight_;
   const bool adaptive_;
@@ -106,6 +111,8 @@ class ConcurrencyLimiter {
   // When the limit was last halved. Signals from calls sent before it describe the old, larger
   // window and are ignored: that is what makes the decrease once per round trip.
   TimePoint last_decrease_ = kNever;
+  // An adaptive limit does not grow before this (PauseUntil's hold_growth_until).
+  TimePoint hold_growth_until_ = kNever;
   TimePoint pause_until_ = kNever;
   std::deque<Waiter> queue_;
 };

@@ -125,9 +125,9 @@ void SlotGate::Release(Signal signal, TimePoint sent_at, TimePoint now) {
   DispatchLocked(now);
 }
 
-void SlotGate::PauseUntil(TimePoint until) {
+void SlotGate::PauseUntil(TimePoint until, TimePoint hold_growth_until) {
   Lock lock(mutex_);
-  limiter_.PauseUntil(until);
+  limiter_.PauseUntil(until, hold_growth_until);
   pause_until_ = std::max(pause_until_, until);
   // Waiters blocked on the condition variable must elect one of them to sleep out the pause.
   changed_.notify_all();

@@ -78,8 +78,9 @@ class SlotGate {
   /// outlive it.
   Result<Slot> Acquire(TimePoint deadline, const std::stop_token& stop, ClientClock& clock);
 
-  /// Pauses all sending until `until` (a 429's Retry-After); only ever extends.
-  void PauseUntil(TimePoint until);
+  /// Pauses all sending until `until` (a 429's Retry-After), and an adaptive limit's growth
+  /// until `hold_growth_until` (ConcurrencyLimiter::PauseUntil); both only ever extend.
+  void PauseUntil(TimePoint until, TimePoint hold_growth_until = TimePoint::min());
 
   /// Snapshots, for tests and logs.
   int limit() const;
