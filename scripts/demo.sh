@@ -6,7 +6,9 @@
 #     and builds the three programs (release flags) in build/demo;
 #  2. starts alertllm-mock-proxy, a local stand-in LLM proxy, on a free port of 127.0.0.1;
 #  3. classifies the sample Alertmanager payloads of testdata/alertmanager with alertllm-classify
-#     (table);
+#     (table), then a storm: 2,000 alerts of 200 distinct against a second stand-in that answers
+#     in 200 ms and allows 32 requests in flight (429 + Retry-After beyond) — 200 LLM requests,
+#     every alert classified, the quota absorbed without opening the breaker;
 #  4. starts alertllm-webhook (the Alertmanager receiver) in front of the same proxy, posts a
 #     payload twice (the second answered from the cache), then injects an outage into the proxy
 #     and posts new alerts: calls fail, the circuit breaker opens, calls fail fast with
@@ -79,6 +81,27 @@ export LLM_FALLBACK=rules
 
 say "classify the sample Alertmanager payloads (testdata/alertmanager) with alertllm-classify"
 "$bin/alertllm-classify" --format table testdata/alertmanager/alertmanager_webhook_*.json
+
+say "a storm: 2,000 alerts of 200 distinct, a model answering in 200 ms with a quota of 32 in flight"
+start "$bin/alertllm-mock-proxy" --port 0 --quiet --latency-ms 200 --max-in-flight 32
+storm_proxy=$url
+# Alertmanager re-sends every firing alert of a group with each notification: 10 copies of each.
+for i in $(seq 0 1999); do
+  printf '{"status":"firing","labels":{"alertname":"HighCPUUsage","instance":"node-%d:9100"},"startsAt":"2026-12-01T10:00:00Z"}\n' $((i % 200))
+done >"$logs/storm.ndjson"
+started=$(date +%s%N)
+LLM_BASE_URL=$storm_proxy "$bin/alertllm-classify" --format jsonl --concurrency 64 --stats \
+  "$logs/storm.ndjson" >"$logs/storm.out" 2>"$logs/storm.err"
+ended=$(date +%s%N)
+classified=$(grep -c '"ok":true' "$logs/storm.out" || true)
+state=$(tail -n 1 "$logs/storm.err" | jq -r .state)
+stats=$(curl -sS "$storm_proxy/admin/stats")
+echo "  $classified of 2000 alerts classified in $(((ended - started) / 1000000)) ms;" \
+  "the model answered $(jq .answered <<<"$stats") requests (one per distinct alert) and" \
+  "refused $(jq .rate_limited <<<"$stats") over its quota; the breaker stayed $state"
+grep -o '"source":"[a-z]*"' "$logs/storm.out" | sort | uniq -c | sed 's/^/  /'
+[[ $classified -eq 2000 && $state == closed && $(jq .answered <<<"$stats") -eq 200 ]] ||
+  { echo "demo: the storm was not absorbed" >&2; exit 1; }
 
 say "start the Alertmanager webhook receiver"
 start "$bin/alertllm-webhook" --listen 127.0.0.1:0
