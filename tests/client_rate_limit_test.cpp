@@ -20,6 +20,7 @@
 #include "alertllm/metrics.hpp"
 #include "alertllm/testing/fake_transport.hpp"
 #include "support/fake_clock.hpp"
+#include "support/wait_until.hpp"
 
 namespace alertllm {
 namespace {
@@ -53,15 +54,7 @@ Alert TestAlert() {
   return alert;
 }
 
-// Polls (real time) until `done` holds; fails the test after 5 s.
-template <typename Predicate>
-void WaitUntil(Predicate done) {
-  const auto give_up = std::chrono::steady_clock::now() + seconds(5);
-  while (!done()) {
-    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "timed out";
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-}
+using test::WaitUntil;
 
 class ClientRateLimitTest : public ::testing::Test {
  protected:
@@ -92,6 +85,33 @@ class ClientRateLimitTest : public ::testing::Test {
                             release.wait();
                           }});
   }
+
+  // A call on another thread holding a slot (with max_in_flight 1, the only one) until
+  // Release(), which returns its result.
+  class SlotHolder {
+   public:
+    SlotHolder(ClientRateLimitTest& test, HttpLlmClient& client) {
+      test.PushBlockingSuccess(release_.get_future().share(), entered_);
+      call_ =
+          std::async(std::launch::async, [&client] { return client.ClassifyAlert(TestAlert()); });
+      entered_.get_future().wait();
+    }
+    // A test that stops early (a failed ASSERT) still lets the call end rather than hang.
+    ~SlotHolder() {
+      if (!released_) release_.set_value();
+    }
+    Result<Classification> Release() {
+      released_ = true;
+      release_.set_value();
+      return call_.get();
+    }
+
+   private:
+    bool released_ = false;
+    std::promise<void> release_;
+    std::promise<void> entered_;
+    std::future<Result<Classification>> call_;
+  };
 
   std::shared_ptr<test::FakeClock> clock_ = std::make_shared<test::FakeClock>();
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
@@ -235,19 +255,13 @@ TEST_F(ClientRateLimitTest, FullQueueEndsTheCallRateLimitedWithoutARequest) {
   config.concurrency.max_in_flight = 1;
   config.concurrency.max_queued = 0;
   auto client = MakeClient(config);
-  std::promise<void> release;
-  std::promise<void> entered;
-  PushBlockingSuccess(release.get_future().share(), entered);
-  std::future<Result<Classification>> holder =
-      std::async(std::launch::async, [&] { return client->ClassifyAlert(TestAlert()); });
-  entered.get_future().wait();
+  SlotHolder holder(*this, *client);
   const std::string during = Metrics(*client);
   EXPECT_THAT(during, HasSubstr("llm_client_in_flight 1\n"));
   EXPECT_THAT(during, HasSubstr("llm_client_concurrency_limit 1\n"));
 
   const auto refused = client->ClassifyAlert(TestAlert());
-  release.set_value();
-  ASSERT_TRUE(holder.get().has_value());
+  ASSERT_TRUE(holder.Release().has_value());
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
   EXPECT_EQ(refused.error().attempts, 0);
@@ -266,18 +280,12 @@ TEST_F(ClientRateLimitTest, DeadlinePassingInTheQueueEndsRateLimited) {
   Config config = TestConfig();
   config.concurrency.max_in_flight = 1;
   auto client = MakeClient(config);
-  std::promise<void> release;
-  std::promise<void> entered;
-  PushBlockingSuccess(release.get_future().share(), entered);
-  std::future<Result<Classification>> holder =
-      std::async(std::launch::async, [&] { return client->ClassifyAlert(TestAlert()); });
-  entered.get_future().wait();
+  SlotHolder holder(*this, *client);
 
   CallOptions options;
   options.deadline = clock_->SteadyNow() + milliseconds(30);  // waited in real time
   const auto refused = client->ClassifyAlert(TestAlert(), options);
-  release.set_value();
-  ASSERT_TRUE(holder.get().has_value());
+  ASSERT_TRUE(holder.Release().has_value());
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
   EXPECT_THAT(refused.error().message, HasSubstr("deadline passed while waiting for a slot"));
@@ -291,12 +299,7 @@ TEST_F(ClientRateLimitTest, CancelWhileQueuedEndsCancelledAndTheQueueEmpties) {
   Config config = TestConfig();
   config.concurrency.max_in_flight = 1;
   auto client = MakeClient(config);
-  std::promise<void> release;
-  std::promise<void> entered;
-  PushBlockingSuccess(release.get_future().share(), entered);
-  std::future<Result<Classification>> holder =
-      std::async(std::launch::async, [&] { return client->ClassifyAlert(TestAlert()); });
-  entered.get_future().wait();
+  SlotHolder holder(*this, *client);
 
   std::stop_source stop;
   CallOptions options;
@@ -306,8 +309,7 @@ TEST_F(ClientRateLimitTest, CancelWhileQueuedEndsCancelledAndTheQueueEmpties) {
   WaitUntil([&] { return Metrics(*client).find("llm_client_queued 1\n") != std::string::npos; });
   stop.request_stop();
   const auto cancelled = queued.get();
-  release.set_value();
-  ASSERT_TRUE(holder.get().has_value());
+  ASSERT_TRUE(holder.Release().has_value());
   ASSERT_FALSE(cancelled.has_value());
   EXPECT_EQ(cancelled.error().code, ErrorCode::kCancelled);
   EXPECT_EQ(transport_->Requests().size(), 1u);

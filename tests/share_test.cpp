@@ -16,6 +16,7 @@
 
 #include "cache/single_flight.hpp"
 #include "support/fake_clock.hpp"
+#include "support/wait_until.hpp"
 
 namespace alertllm::internal {
 namespace {
@@ -39,13 +40,7 @@ Classification Answer(std::string summary) {
   return answer;
 }
 
-// Spins (yielding) until `done` holds; fails the test after 10 s rather than hanging it.
-template <typename Predicate>
-void AwaitTrue(Predicate done) {
-  const auto give_up = std::chrono::steady_clock::now() + seconds(10);
-  while (!done() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
-  ASSERT_TRUE(done());
-}
+using test::WaitUntil;
 
 class ShareTest : public ::testing::Test {
  protected:
@@ -154,7 +149,7 @@ TEST_F(ShareTest, HundredConcurrentCallersOfOneKeyMakeOneRequest) {
   std::vector<Result<Classification>> results(kCallers, Error{ErrorCode::kUnknown, "unset"});
   const Share::Ask ask = [&] {
     asks_.fetch_add(1);
-    AwaitTrue([&] { return share.waiting() == kCallers - 1; });
+    WaitUntil([&] { return share.waiting() == kCallers - 1; });
     return Result<Classification>(Answer("shared"));
   };
   std::vector<std::thread> threads;
@@ -189,11 +184,11 @@ std::pair<Result<Classification>, Result<Classification>> LeaderAndFollower(
   std::thread first([&] {
     leader = share.Answer(alert, clock, deadline, {}, nullptr, [&] {
       started = true;
-      AwaitTrue(release);
+      WaitUntil(release);
       return answer();
     });
   });
-  AwaitTrue([&] { return started.load(); });
+  WaitUntil([&] { return started.load(); });
   std::thread second([&] {
     follower = share.Answer(alert, clock, deadline, follower_stop, nullptr, follower_ask);
   });
@@ -236,7 +231,7 @@ TEST_F(ShareTest, ACancelledFollowerEndsAtOnce) {
   Share share(config_);
   std::stop_source stop;
   std::thread canceller([&] {
-    AwaitTrue([&] { return share.waiting() == 1; });
+    WaitUntil([&] { return share.waiting() == 1; });
     stop.request_stop();
   });
   // The leader answers only once the cancelled follower has stopped waiting.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/fake_clock.hpp"
+#include "support/wait_until.hpp"
 
 namespace alertllm::internal {
 namespace {
@@ -27,15 +28,7 @@ using ::testing::HasSubstr;
 using Signal = SlotGate::Signal;
 using Slot = SlotGate::Slot;
 
-// Polls (real time) until `done` holds; fails the test after 5 s.
-template <typename Predicate>
-void WaitUntil(Predicate done) {
-  const auto give_up = std::chrono::steady_clock::now() + seconds(5);
-  while (!done()) {
-    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "timed out";
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-}
+using test::WaitUntil;
 
 class SlotGateTest : public ::testing::Test {
  protected:
