@@ -137,8 +137,10 @@ struct CacheConfig {
 struct ConcurrencyConfig {
   /// The most requests in flight at once (1..1024).
   int max_in_flight = 16;
-  /// Halve the limit on a 429 or a timeout (at most once per round trip) and grow it back by
-  /// about one per round trip of successes, between 1 and max_in_flight.
+  /// Halve the limit on a timeout (at most once per round trip); on a 429 while the limit is in
+  /// use, drop it to the requests the server is still serving (else halve); grow it back by
+  /// about one per round trip of successes (not while a Retry-After holds it), between 1 and
+  /// max_in_flight.
   bool adaptive = true;
   /// The most calls waiting for a slot; one more, or one whose deadline passes while it waits,
   /// ends as kRateLimited. 0: no call waits.

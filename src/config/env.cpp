@@ -178,7 +178,7 @@ constexpr EnvVar kEnvVars[] = {
      "concurrency.max_in_flight", false,
      [](std::string_view t, Config& c) { return SetInt(t, c.concurrency.max_in_flight); }},
     {"LLM_ADAPTIVE_CONCURRENCY", "true",
-     "Halve the in-flight limit on a 429 or timeout, grow it back on successes",
+     "Shrink the in-flight limit on a 429 or timeout, grow it back on successes",
      "concurrency.adaptive", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.concurrency.adaptive); }},
     {"LLM_MAX_QUEUED", "10000",
