@@ -95,44 +95,25 @@ prometheus::MetricFamily Fallbacks(const ClientMetrics& m) {
   return family;
 }
 
-prometheus::MetricFamily CacheLookups(const ClientMetrics& m) {
-  auto family = Family("llm_client_cache_lookups_total",
-                       "Calls by what sharing found: a kept answer (hit), none (miss: the call "
-                       "asked the LLM) or a request in flight it waited for (shared).",
-                       MetricType::Counter);
-  for (std::size_t i = 0; i < kCacheLookups.size(); ++i) {
-    family.metric.push_back(Counter(m.cache_lookups[i].load(kRelaxed), "result", kCacheLookups[i]));
+// A counter family with one series per value of `label`, in `values`' order.
+template <std::size_t N>
+prometheus::MetricFamily LabelledCounters(const char* name, const char* help, const char* label,
+                                          const std::array<std::string_view, N>& values,
+                                          const std::array<std::atomic<std::uint64_t>, N>& counts) {
+  auto family = Family(name, help, MetricType::Counter);
+  for (std::size_t i = 0; i < N; ++i) {
+    family.metric.push_back(Counter(counts[i].load(kRelaxed), label, values[i]));
   }
   return family;
 }
 
-prometheus::MetricFamily CacheEntries(const ClientMetrics& m) {
-  auto family =
-      Family("llm_client_cache_entries", "LLM answers kept for reuse.", MetricType::Gauge);
-  prometheus::ClientMetric metric;
-  metric.gauge.value = static_cast<double>(m.cache_entries.load(kRelaxed));
-  family.metric.push_back(std::move(metric));
-  return family;
-}
-
-prometheus::MetricFamily Gauge(const char* name, const char* help,
-                               const std::atomic<std::int64_t>& value) {
+// A family of one unlabelled gauge.
+template <typename T>
+prometheus::MetricFamily Gauge(const char* name, const char* help, const std::atomic<T>& value) {
   auto family = Family(name, help, MetricType::Gauge);
   prometheus::ClientMetric metric;
   metric.gauge.value = static_cast<double>(value.load(kRelaxed));
   family.metric.push_back(std::move(metric));
-  return family;
-}
-
-prometheus::MetricFamily Limited(const ClientMetrics& m) {
-  auto family = Family("llm_client_limited_total",
-                       "Limiter events: a 429's Retry-After that paused all sending "
-                       "(retry_after), calls ended because the queue was full (queue_full) or "
-                       "their deadline passed while they waited (deadline).",
-                       MetricType::Counter);
-  for (std::size_t i = 0; i < kLimitReasons.size(); ++i) {
-    family.metric.push_back(Counter(m.limited[i].load(kRelaxed), "reason", kLimitReasons[i]));
-  }
   return family;
 }
 
@@ -157,15 +138,25 @@ class ClientCollector final : public prometheus::Collectable {
     families.push_back(AttemptDuration(m));
     families.push_back(Classifications(m));
     families.push_back(Fallbacks(m));
-    families.push_back(CacheLookups(m));
-    families.push_back(CacheEntries(m));
+    families.push_back(LabelledCounters(
+        "llm_client_cache_lookups_total",
+        "Calls by what sharing found: a kept answer (hit), none (miss: the call asked the LLM) "
+        "or a request in flight it waited for (shared).",
+        "result", kCacheLookups, m.cache_lookups));
+    families.push_back(
+        Gauge("llm_client_cache_entries", "LLM answers kept for reuse.", m.cache_entries));
     families.push_back(Gauge("llm_client_concurrency_limit",
                              "Requests the limiter lets into flight at once now.",
                              m.concurrency_limit));
     families.push_back(
         Gauge("llm_client_in_flight", "Requests in flight to the LLM endpoint.", m.in_flight));
     families.push_back(Gauge("llm_client_queued", "Calls waiting for a slot.", m.queued));
-    families.push_back(Limited(m));
+    families.push_back(LabelledCounters(
+        "llm_client_limited_total",
+        "Limiter events: a 429's Retry-After that paused all sending (retry_after), calls ended "
+        "because the queue was full (queue_full) or their deadline passed while they waited "
+        "(deadline).",
+        "reason", kLimitReasons, m.limited));
     return families;
   }
 
