@@ -26,6 +26,10 @@ inline constexpr std::size_t kMaxQuotedBytes = 160;
 // line (100 KiB) but not their number; this bounds the total.
 inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 
+/// curl_global_init() once per process, on first call; its code on every call. libcurl's global
+/// state is never torn down. Thread-safe.
+CURLcode EnsureCurlGlobalInit();
+
 struct EasyDeleter {
   void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
 };
@@ -62,7 +66,8 @@ struct PooledHandle {
   EasyPtr easy;
 };
 
-/// What the callbacks of one transfer write into; lives on Send()'s stack.
+/// What the callbacks of one transfer write into; lives on Send()'s stack, or in the transfer
+/// object of a LoopTransport::Start().
 struct TransferState {
   std::size_t max_body_bytes = 0;
   std::string body;

@@ -15,14 +15,33 @@
 #include <vector>
 
 #include "transport/curl_easy.hpp"
+#include "transport/io_loop.hpp"
+#include "transport/loop_transport.hpp"
 #include "util/text.hpp"
 
 namespace alertllm {
+
+namespace internal {
+
+// libcurl's global state is set up once per process and never torn down: a library cannot know
+// when the last user in the process is gone, and curl_global_cleanup() is optional.
+CURLcode EnsureCurlGlobalInit() {
+  static std::once_flag once;
+  static CURLcode code = CURLE_FAILED_INIT;
+  std::call_once(once, [] { code = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return code;
+}
+
+}  // namespace internal
+
 namespace {
 
 using internal::Clip;
+using internal::EasyPtr;
 using internal::HeaderList;
+using internal::IoLoop;
 using internal::kMaxQuotedBytes;
+using internal::LoopTransport;
 using internal::PooledHandle;
 using internal::TransferState;
 
@@ -30,19 +49,6 @@ using internal::TransferState;
 // curl_multi_wakeup() from the stop callback, whichever comes first. This is only a backstop in
 // case a wakeup is ever lost; it does not bound the cancellation latency.
 constexpr int kPollBackstopMs = 100;
-
-struct CurlGlobal {
-  CURLcode code = CURLE_FAILED_INIT;
-};
-
-// libcurl's global state is set up once per process and never torn down: a library cannot know
-// when the last user in the process is gone, and curl_global_cleanup() is optional.
-CURLcode EnsureCurlGlobalInit() {
-  static std::once_flag once;
-  static CurlGlobal global;
-  std::call_once(once, [] { global.code = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return global.code;
-}
 
 void LockShare(CURL* handle, curl_lock_data data, curl_lock_access access, void* user);
 void UnlockShare(CURL* handle, curl_lock_data data, void* user);
@@ -94,7 +100,7 @@ void UnlockShare(CURL*, curl_lock_data data, void* user) {
   static_cast<Share*>(user)->MutexFor(data).unlock();
 }
 
-// How the multi loop of one transfer ended.
+// How one transfer ended: on a multi handle of its own (Send) or on an IoLoop (Start).
 struct TransferEnd {
   bool cancelled = false;
   CURLMcode multi_code = CURLM_OK;
@@ -176,23 +182,69 @@ Result<HttpResponse> ResponseOf(const TransferEnd& end, CURL* easy, TransferStat
   return response;
 }
 
-// Thread-safe: concurrent Send() calls each lease a handle of their own; only the idle pool is
-// shared, under pool_mutex_, and the CURLSH is guarded by its lock callbacks.
-class CurlTransport final : public Transport {
+Error ConfigureError(CURLcode set) {
+  return Error{ErrorCode::kUnknown,
+               std::string("could not configure libcurl: ") + curl_easy_strerror(set)};
+}
+
+Error AddHandleError(CURLMcode added) {
+  return Error{ErrorCode::kUnknown,
+               std::string("curl_multi_add_handle: ") + curl_multi_strerror(added)};
+}
+
+// What a Send() or Start() that threw reports (the transport contract never throws). Only
+// from inside a catch block.
+Error CurrentExceptionError() {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return Error{ErrorCode::kUnknown, "out of memory"};
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::kUnknown, "unexpected exception: " + Clip(e.what(), kMaxQuotedBytes)};
+  } catch (...) {
+    return Error{ErrorCode::kUnknown, "unexpected exception"};
+  }
+}
+
+// One transfer on an IoLoop: what Start() sets up and its end reads. On the heap, owned by the
+// loop's TransferDone, because Start() returns long before the transfer ends.
+struct LoopTransfer {
+  EasyPtr easy;
+  HeaderList headers;
+  TransferState state;
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  std::chrono::steady_clock::time_point start;
+  LoopTransport::Done done;
+};
+
+// Thread-safe: concurrent Send() calls each lease a handle of their own; only the idle pools
+// are shared, under pool_mutex_, and the CURLSH is guarded by its lock callbacks. Start() runs
+// on a loop thread and leaves the transfer to that loop; the transport must outlive the loop's
+// transfers (their ends return handles to its pool).
+class CurlTransport final : public Transport, public LoopTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options)
-      : options_(std::move(options)), init_code_(EnsureCurlGlobalInit()) {}
+      : options_(std::move(options)), init_code_(internal::EnsureCurlGlobalInit()) {}
 
   Result<HttpResponse> Send(const HttpRequest& request, std::stop_token stop) override {
     try {
       return SendOrThrow(request, stop);
-    } catch (const std::bad_alloc&) {
-      return Error{ErrorCode::kUnknown, "out of memory"};
-    } catch (const std::exception& e) {
-      return Error{ErrorCode::kUnknown, "unexpected exception: " + Clip(e.what(), kMaxQuotedBytes)};
     } catch (...) {
-      return Error{ErrorCode::kUnknown, "unexpected exception"};
+      return CurrentExceptionError();
     }
+  }
+
+  IoLoop::TransferId Start(IoLoop& loop, const HttpRequest& request, Done done) override {
+    // `done` stays here until the transfer is added, so that every failure reports through it.
+    Result<IoLoop::TransferId> started = IoLoop::TransferId{0};
+    try {
+      started = StartOrThrow(loop, request, done);
+    } catch (...) {
+      started = CurrentExceptionError();
+    }
+    if (started) return *started;
+    loop.Post([done = std::move(done), error = std::move(started).error()] { done(error); });
+    return 0;
   }
 
  private:
@@ -211,16 +263,36 @@ class CurlTransport final : public Transport {
     std::unique_ptr<PooledHandle> handle_;
   };
 
-  std::unique_ptr<PooledHandle> Acquire() {
+  // The most recently kept handle of `pool`, or nullptr. LIFO: the most recently used handle
+  // is the one most likely to hold a live connection.
+  template <typename Handle>
+  Handle TakeIdle(std::vector<Handle>& pool) {
+    const std::lock_guard lock(pool_mutex_);
+    if (pool.empty()) return nullptr;
+    Handle handle = std::move(pool.back());
+    pool.pop_back();
+    return handle;
+  }
+
+  // Keeps `handle`, already reset, in `pool` while it holds fewer than max_idle_handles.
+  template <typename Handle>
+  void KeepIdle(std::vector<Handle>& pool, Handle handle) noexcept {
     {
       const std::lock_guard lock(pool_mutex_);
-      if (!idle_.empty()) {
-        // LIFO: the most recently used handle is the one most likely to hold a live connection.
-        auto handle = std::move(idle_.back());
-        idle_.pop_back();
-        return handle;
+      if (pool.size() < options_.max_idle_handles) {
+        try {
+          pool.push_back(std::move(handle));
+          return;
+        } catch (...) {
+          // No room to remember it: close it below instead.
+        }
       }
     }
+    handle.reset();  // outside the lock: closing connections may take a moment
+  }
+
+  std::unique_ptr<PooledHandle> Acquire() {
+    if (auto handle = TakeIdle(idle_)) return handle;
     auto handle = std::make_unique<PooledHandle>();
     handle->multi.reset(curl_multi_init());
     handle->easy.reset(curl_easy_init());
@@ -233,21 +305,26 @@ class CurlTransport final : public Transport {
     // Drops every pointer into the finished Send()'s stack (callback data, header list, body)
     // but keeps the handle's caches.
     curl_easy_reset(handle->easy.get());
-    {
-      const std::lock_guard lock(pool_mutex_);
-      if (idle_.size() < options_.max_idle_handles) {
-        try {
-          idle_.push_back(std::move(handle));
-          return;
-        } catch (...) {
-          // No room to remember it: close it below instead.
-        }
-      }
-    }
-    handle.reset();  // outside the lock: closing connections may take a moment
+    KeepIdle(idle_, std::move(handle));
   }
 
-  Result<HttpResponse> SendOrThrow(const HttpRequest& request, const std::stop_token& stop) {
+  // Start()'s handles have no connections of their own (the loop's multi handle keeps them);
+  // pooling them only saves setting up a handle per request.
+  EasyPtr AcquireEasy() {
+    if (auto easy = TakeIdle(idle_easy_)) return easy;
+    return EasyPtr(curl_easy_init());
+  }
+
+  void ReleaseEasy(EasyPtr easy) noexcept {
+    if (easy == nullptr) return;
+    // Drops every pointer into the finished transfer (callback data, header list, body).
+    curl_easy_reset(easy.get());
+    KeepIdle(idle_easy_, std::move(easy));
+  }
+
+  // The checks of Send() and Start() before anything is sent, and the header list.
+  Result<void> Prepare(const HttpRequest& request, HeaderList& headers,
+                       const std::stop_token& stop) const {
     if (init_code_ != CURLE_OK) {
       return Error{ErrorCode::kUnknown,
                    std::string("curl_global_init failed: ") + curl_easy_strerror(init_code_)};
@@ -263,12 +340,14 @@ class CurlTransport final : public Transport {
       return Error{ErrorCode::kTimeout, "no time left for the attempt"};
     }
     if (stop.stop_requested()) return Error{ErrorCode::kCancelled, "cancelled"};
+    return internal::BuildHeaderList(request, headers);
+  }
 
+  Result<HttpResponse> SendOrThrow(const HttpRequest& request, const std::stop_token& stop) {
     HeaderList headers;
-    if (Result<void> built = internal::BuildHeaderList(request, headers); !built) {
-      return std::move(built).error();
+    if (Result<void> ready = Prepare(request, headers, stop); !ready) {
+      return std::move(ready).error();
     }
-
     Lease lease(*this, Acquire());
     if (lease.get() == nullptr) {
       return Error{ErrorCode::kUnknown, "could not create a libcurl handle"};
@@ -285,25 +364,78 @@ class CurlTransport final : public Transport {
     const internal::EasySetup setup{&request,     &options_, &headers,
                                     share_.get(), &state,    error_buffer.data()};
     if (const CURLcode set = internal::ConfigureEasy(easy, setup); set != CURLE_OK) {
-      return Error{ErrorCode::kUnknown,
-                   std::string("could not configure libcurl: ") + curl_easy_strerror(set)};
+      return ConfigureError(set);
     }
     const auto start = std::chrono::steady_clock::now();
     if (const CURLMcode added = curl_multi_add_handle(handle.multi.get(), easy);
         added != CURLM_OK) {
-      return Error{ErrorCode::kUnknown,
-                   std::string("curl_multi_add_handle: ") + curl_multi_strerror(added)};
+      return AddHandleError(added);
     }
     const TransferEnd end = RunTransfer(handle, start, stop);
     return ResponseOf(end, easy, state, error_buffer.data());
   }
 
+  // Moves `done` into the transfer only once the loop holds it; on every other way out it is
+  // left to Start() to report through.
+  Result<IoLoop::TransferId> StartOrThrow(IoLoop& loop, const HttpRequest& request, Done& done) {
+    auto transfer = std::make_shared<LoopTransfer>();
+    if (Result<void> ready = Prepare(request, transfer->headers, std::stop_token()); !ready) {
+      return std::move(ready).error();
+    }
+    transfer->easy = AcquireEasy();
+    if (transfer->easy == nullptr) {
+      return Error{ErrorCode::kUnknown, "could not create a libcurl handle"};
+    }
+    transfer->state.max_body_bytes = request.max_response_bytes;
+    const internal::EasySetup setup{&request,     &options_,        &transfer->headers,
+                                    share_.get(), &transfer->state, transfer->error_buffer.data()};
+    if (const CURLcode set = internal::ConfigureEasy(transfer->easy.get(), setup);
+        set != CURLE_OK) {
+      return ConfigureError(set);
+    }
+    transfer->start = std::chrono::steady_clock::now();
+    transfer->done = std::move(done);
+    IoLoop::TransferId id = 0;
+    CURLMcode added = CURLM_OK;
+    try {
+      added = loop.AddTransfer(
+          transfer->easy.get(),
+          [this, transfer](CURLcode code, bool aborted) { Finish(*transfer, code, aborted); }, id);
+    } catch (...) {
+      done = std::move(transfer->done);
+      throw;
+    }
+    if (added != CURLM_OK) {
+      done = std::move(transfer->done);
+      return AddHandleError(added);
+    }
+    return id;
+  }
+
+  // A Start()ed transfer's end, on the loop thread: its result, built as Send() builds it.
+  void Finish(LoopTransfer& transfer, CURLcode code, bool aborted) {
+    Result<HttpResponse> result = Error{ErrorCode::kUnknown};
+    try {
+      TransferEnd end;
+      end.cancelled = aborted;
+      end.done = true;
+      end.result = code;
+      end.elapsed = std::chrono::steady_clock::now() - transfer.start;
+      result = ResponseOf(end, transfer.easy.get(), transfer.state, transfer.error_buffer.data());
+    } catch (...) {
+      result = CurrentExceptionError();
+    }
+    ReleaseEasy(std::move(transfer.easy));
+    transfer.done(std::move(result));
+  }
+
   const CurlTransportOptions options_;
   const CURLcode init_code_;
-  // Declared before the pool so that it is destroyed after every handle that uses it.
+  // Declared before the pools so that it is destroyed after every handle that uses it.
   Share share_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<PooledHandle>> idle_;  // guarded by pool_mutex_
+  std::vector<EasyPtr> idle_easy_;                   // guarded by pool_mutex_
 };
 
 }  // namespace

@@ -83,6 +83,11 @@ class IoLoop {
  private:
   // Private members are the implementation's.
   void Loop();
+  // One turn's steps, in the order Loop() takes them; each runs on the loop thread only.
+  void RunTasks(std::vector<Task>& tasks);
+  void RunDueTimers();
+  void FinishDoneTransfers();
+  int PollTimeoutMs();
   CURLM* multi_ = nullptr;
   std::thread::id thread_id_;
   std::mutex mutex_;

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "transport/io_loop.hpp"
+
+#include <condition_variable>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "transport/curl_easy.hpp"
+
+namespace alertllm::internal {
+
+namespace {
+
+// Keep-alive connections the multi handle keeps between transfers. libcurl's default grows
+// with the handles added, but shrinks again as they are removed; a client with many calls in
+// flight would otherwise close most of its connections after each burst.
+constexpr long kMaxCachedConnections = 1024;
+// The longest curl_multi_poll() waits. Every wakeup source (socket, libcurl timer, Post(),
+// the next timer) ends it earlier; this only bounds the wait if one is ever lost.
+constexpr int kMaxPollMs = 1000;
+
+// Callbacks must not throw; one that does is stopped here so the loop keeps running.
+template <typename F>
+void RunGuarded(F&& callback) noexcept {
+  try {
+    callback();
+  } catch (...) {
+    // Dropped on purpose: there is nobody to report it to.
+  }
+}
+
+}  // namespace
+
+IoLoop::IoLoop() {
+  if (const CURLcode init = EnsureCurlGlobalInit(); init != CURLE_OK) {
+    throw std::runtime_error(std::string("curl_global_init failed: ") + curl_easy_strerror(init));
+  }
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
+  try {
+    // Held while the thread starts so that thread_id_ is written before Loop() reads anything:
+    // Loop() takes the mutex first.
+    const std::lock_guard lock(mutex_);
+    thread_ = std::thread(&IoLoop::Loop, this);
+    thread_id_ = thread_.get_id();
+  } catch (...) {
+    curl_multi_cleanup(multi_);
+    throw;
+  }
+}
+
+IoLoop::~IoLoop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(multi_);
+  thread_.join();
+
+  // The loop thread is gone: what it left is this thread's now.
+  auto running = std::move(transfers_);
+  transfers_.clear();
+  by_handle_.clear();
+  for (auto& [id, transfer] : running) {
+    curl_multi_remove_handle(multi_, transfer.easy);
+    RunGuarded([&transfer] { transfer.done(CURLE_ABORTED_BY_CALLBACK, true); });
+  }
+  running.clear();
+  timers_.clear();
+  timer_times_.clear();
+  curl_multi_cleanup(multi_);
+}
+
+void IoLoop::Post(Task task) {
+  {
+    const std::lock_guard lock(mutex_);
+    posted_.push_back(std::move(task));
+  }
+  curl_multi_wakeup(multi_);
+}
+
+void IoLoop::Run(Task task) {
+  struct Ran {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool ran = false;
+  } ran;
+  Post([&ran, &task] {
+    RunGuarded(task);
+    // Notified under the lock: once Run() sees `ran` it returns and `ran` is gone.
+    const std::lock_guard lock(ran.mutex);
+    ran.ran = true;
+    ran.cv.notify_one();
+  });
+  std::unique_lock lock(ran.mutex);
+  ran.cv.wait(lock, [&ran] { return ran.ran; });
+}
+
+IoLoop::TimerId IoLoop::At(TimePoint when, Task task) {
+  const TimerId id = ++next_timer_;
+  timers_.emplace(std::make_pair(when, id), std::move(task));
+  try {
+    timer_times_.emplace(id, when);
+  } catch (...) {
+    timers_.erase({when, id});
+    throw;
+  }
+  return id;
+}
+
+void IoLoop::Cancel(TimerId id) {
+  const auto found = timer_times_.find(id);
+  if (found == timer_times_.end()) return;
+  timers_.erase({found->second, id});
+  timer_times_.erase(found);
+}
+
+CURLMcode IoLoop::AddTransfer(CURL* easy, TransferDone done, TransferId& id) {
+  id = 0;
+  const TransferId next = next_transfer_ + 1;
+  transfers_.emplace(next, Running{easy, std::move(done)});
+  try {
+    by_handle_.emplace(easy, next);
+  } catch (...) {
+    transfers_.erase(next);
+    throw;
+  }
+  if (const CURLMcode added = curl_multi_add_handle(multi_, easy); added != CURLM_OK) {
+    // Nothing was added, so `done` must never run: it goes with the entry.
+    by_handle_.erase(easy);
+    transfers_.erase(next);
+    return added;
+  }
+  next_transfer_ = next;
+  id = next;
+  return CURLM_OK;
+}
+
+void IoLoop::Abort(TransferId id) {
+  const auto found = transfers_.find(id);
+  if (found == transfers_.end()) return;
+  Running transfer = std::move(found->second);
+  transfers_.erase(found);
+  by_handle_.erase(transfer.easy);
+  // Removing a handle mid-transfer closes its connection, so no half-read response is left on
+  // a cached connection.
+  curl_multi_remove_handle(multi_, transfer.easy);
+  Post([done = std::move(transfer.done)] { done(CURLE_ABORTED_BY_CALLBACK, true); });
+}
+
+void IoLoop::Loop() {
+  std::vector<Task> tasks;
+  for (;;) {
+    bool stopping = false;
+    {
+      const std::lock_guard lock(mutex_);
+      tasks.swap(posted_);
+      stopping = stopping_;
+    }
+    RunTasks(tasks);
+    if (stopping) {
+      // Tasks posted by those just run (an Abort()'s `done`, say) still run: each was promised
+      // to run once.
+      for (;;) {
+        {
+          const std::lock_guard lock(mutex_);
+          tasks.swap(posted_);
+        }
+        if (tasks.empty()) return;
+        RunTasks(tasks);
+      }
+    }
+    RunDueTimers();
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    FinishDoneTransfers();
+    curl_multi_poll(multi_, nullptr, 0, PollTimeoutMs(), nullptr);
+  }
+}
+
+void IoLoop::RunTasks(std::vector<Task>& tasks) {
+  for (Task& task : tasks) RunGuarded(task);
+  tasks.clear();
+}
+
+void IoLoop::RunDueTimers() {
+  if (timers_.empty()) return;
+  const TimePoint now = std::chrono::steady_clock::now();
+  // Taken out first, so that a timer set by one of them for a time already past waits for the
+  // next turn instead of running in this one, which could keep the loop here forever.
+  std::vector<std::pair<TimerId, Task>> due;
+  while (!timers_.empty() && timers_.begin()->first.first <= now) {
+    auto entry = timers_.extract(timers_.begin());
+    due.emplace_back(entry.key().second, std::move(entry.mapped()));
+  }
+  for (auto& [id, task] : due) {
+    // An earlier timer of this turn may have cancelled this one.
+    if (timer_times_.erase(id) == 0) continue;
+    RunGuarded(task);
+  }
+}
+
+void IoLoop::FinishDoneTransfers() {
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;
+    const auto handle = by_handle_.find(easy);
+    if (handle == by_handle_.end()) continue;
+    const auto found = transfers_.find(handle->second);
+    by_handle_.erase(handle);
+    if (found == transfers_.end()) continue;
+    Running transfer = std::move(found->second);
+    transfers_.erase(found);
+    curl_multi_remove_handle(multi_, easy);
+    RunGuarded([&transfer, code] { transfer.done(code, false); });
+  }
+}
+
+int IoLoop::PollTimeoutMs() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!posted_.empty() || stopping_) return 0;
+  }
+  if (timers_.empty()) return kMaxPollMs;
+  const auto left = timers_.begin()->first.first - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+  // Rounded up: rounded down, a timer less than 1 ms away would make the loop poll with a zero
+  // timeout, spinning until it is due.
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+  return ms >= kMaxPollMs ? kMaxPollMs : static_cast<int>(ms);
+}
+
+}  // namespace alertllm::internal
