@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -186,6 +189,147 @@ TEST_F(ClientIntegrationTest, HealthOfBothProtocols) {
   const auto result = openai.Health();
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kServerError);
+}
+
+// A storm against a slow LLM: hundreds of requests in flight from one client, on its one I/O
+// thread, every alert answered, one request per distinct alert.
+class ClientStormTest : public ::testing::Test {
+ protected:
+  static constexpr int kServerThreads = 300;
+
+  void SetUp() override {
+    // Enough server threads that the server is not what limits the requests in flight.
+    server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+    server_.set_keep_alive_max_count(100000);
+    server_.Post("/classify", [this](const httplib::Request&, httplib::Response& res) {
+      const int now = ++in_flight_;
+      for (int peak = peak_.load(); now > peak && !peak_.compare_exchange_weak(peak, now);) {
+      }
+      ++requests_;
+      std::this_thread::sleep_for(latency_);  // the LLM thinking
+      --in_flight_;
+      res.set_content(ProxyAnswer(), "application/json");
+    });
+    ASSERT_TRUE(http_.Start());
+    // cpp-httplib starts its pool's threads just after it reports running: wait for them, so
+    // that they are not counted as the client's.
+    const auto give_up = Clock::now() + std::chrono::seconds(10);
+    while (Threads() < kServerThreads && Clock::now() < give_up) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+  }
+
+  Config MakeConfig(int max_in_flight) const {
+    Config config;
+    config.base_url = http_.url();
+    config.timeout = std::chrono::seconds(20);
+    config.call_timeout = std::chrono::seconds(30);
+    config.concurrency.max_in_flight = max_in_flight;
+    return config;
+  }
+
+  static std::vector<Alert> Storm(int alerts, int distinct) {
+    std::vector<Alert> storm;
+    for (int i = 0; i < alerts; ++i) {
+      Alert alert = NodeDown();
+      alert.annotations.clear();
+      alert.labels["instance"] = "node-" + std::to_string(i % distinct);
+      storm.push_back(std::move(alert));
+    }
+    return storm;
+  }
+
+  // The threads of this process now (Linux: the Threads line of /proc/self/status).
+  static int Threads() {
+    std::FILE* status = std::fopen("/proc/self/status", "r");
+    if (status == nullptr) return -1;
+    char line[256];
+    int threads = -1;
+    while (std::fgets(line, sizeof line, status) != nullptr) {
+      if (std::sscanf(line, "Threads: %d", &threads) == 1) break;
+    }
+    std::fclose(status);
+    return threads;
+  }
+
+  milliseconds latency_{200};
+  test::LocalHttpServer http_;
+  httplib::Server& server_ = http_.server();
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> peak_{0};
+  std::atomic<int> requests_{0};
+};
+
+TEST_F(ClientStormTest, HundredsOfRequestsInFlightOnOneIoThread) {
+  constexpr int kAlerts = 250;
+  const std::vector<Alert> storm = Storm(kAlerts, kAlerts);
+  std::atomic<bool> running{true};
+  std::atomic<int> most_threads{0};
+  std::thread sampler([&] {
+    while (running) {
+      most_threads = std::max(most_threads.load(), Threads());
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  });
+  const int before = Threads();  // the server's and the sampler's
+  std::vector<Result<Classification>> results;
+  {
+    HttpLlmClient client(MakeConfig(kAlerts));
+    results = client.ClassifyAlerts(storm);
+  }
+  running = false;
+  sampler.join();
+  ASSERT_EQ(results.size(), storm.size());
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_EQ(result->source, "llm");
+  }
+  EXPECT_EQ(requests_.load(), kAlerts);
+  // Most of them were in flight together, yet the client added its one I/O thread (a thread
+  // per call would have added 250).
+  EXPECT_GE(peak_.load(), 100);
+  EXPECT_LE(most_threads.load() - before, 2);
+}
+
+TEST_F(ClientStormTest, AStormCostsOneRequestPerDistinctAlert) {
+  const std::vector<Alert> storm = Storm(1000, 100);
+  HttpLlmClient client(MakeConfig(64));
+  const std::vector<Result<Classification>> results = client.ClassifyAlerts(storm);
+  int from_llm = 0;
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    if (result->source == "llm") ++from_llm;
+  }
+  EXPECT_EQ(from_llm, 100);
+  EXPECT_EQ(requests_.load(), 100);
+}
+
+// Destroying the client with hundreds of requests in flight ends each call once, as
+// kCancelled, at once (not when the slow server answers), with nothing left running.
+TEST_F(ClientStormTest, DestroyingTheClientCancelsEveryRequestInFlight) {
+  latency_ = milliseconds(3000);
+  constexpr int kAlerts = 200;
+  const std::vector<Alert> storm = Storm(kAlerts, kAlerts);
+  std::atomic<int> cancelled{0};
+  std::atomic<int> answered{0};
+  auto client = std::make_unique<HttpLlmClient>(MakeConfig(kAlerts));
+  for (const Alert& alert : storm) {
+    client->ClassifyAlertAsync(alert, {}, [&](Result<Classification> result) {
+      ++answered;
+      if (!result && result.error().code == ErrorCode::kCancelled) ++cancelled;
+    });
+  }
+  const auto give_up = Clock::now() + std::chrono::seconds(10);
+  while (requests_.load() < kAlerts / 2 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_GE(requests_.load(), kAlerts / 2);
+  const auto start = Clock::now();
+  client.reset();
+  // Well before the server's first answer could have come.
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(answered.load(), kAlerts);
+  EXPECT_EQ(cancelled.load(), kAlerts);
 }
 
 }  // namespace

@@ -1,27 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // The share stage (src/engine/share.cpp) and the single flight under it: one request per key
 // however many callers ask at once, answers kept by (fingerprint, status), errors never kept.
+// Both run on the client's loop thread; here the test is that thread.
 #include "engine/share.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
-#include <functional>
-#include <stop_token>
+#include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "cache/single_flight.hpp"
 #include "support/fake_clock.hpp"
-#include "support/wait_until.hpp"
 
 namespace alertllm::internal {
 namespace {
 
-using std::chrono::minutes;
 using std::chrono::seconds;
 
 Alert MakeAlert(std::string instance, AlertStatus status = AlertStatus::kFiring) {
@@ -40,20 +36,28 @@ Classification Answer(std::string summary) {
   return answer;
 }
 
-using test::WaitUntil;
-
 class ShareTest : public ::testing::Test {
  protected:
-  Result<Classification> Ask(Share& share, const Alert& alert, Share::Ask ask,
-                             std::stop_token stop = {}) {
-    return share.Answer(alert, clock_, clock_.SteadyNow() + minutes(1), stop, &metrics_,
-                        std::move(ask));
+  // Joins as a caller that must lead, or fails the test.
+  std::string Lead(Share& share, const Alert& alert) {
+    const std::string key = share.KeyOf(alert);
+    const Share::Joined joined = share.Join(key, clock_.SteadyNow(), &metrics_, Unexpected());
+    EXPECT_EQ(joined.role, Share::Joined::Role::kLead);
+    return key;
   }
-  Share::Ask Counting(Result<Classification> answer) {
-    return [this, answer] {
-      asks_.fetch_add(1);
-      return answer;
-    };
+  // One whole ask: the answer the call gets, leading with `answer` if nothing is kept.
+  Result<Classification> Ask(Share& share, const Alert& alert, Result<Classification> answer) {
+    const std::string key = share.KeyOf(alert);
+    Share::Joined joined = share.Join(key, clock_.SteadyNow(), &metrics_, Unexpected());
+    if (joined.role == Share::Joined::Role::kHit) return *std::move(joined.answer);
+    EXPECT_EQ(joined.role, Share::Joined::Role::kLead);
+    ++asks_;
+    if (answer) answer->source = "llm";
+    share.Finish(key, answer, clock_.SteadyNow(), &metrics_);
+    return answer;
+  }
+  static SingleFlight::Follower Unexpected() {
+    return [](const Result<Classification>&) { ADD_FAILURE() << "a follower was answered"; };
   }
   std::uint64_t Lookups(CacheLookup lookup) const {
     return metrics_.cache_lookups[static_cast<std::size_t>(lookup)].load();
@@ -62,22 +66,22 @@ class ShareTest : public ::testing::Test {
   Config config_;
   test::FakeClock clock_;
   ClientMetrics metrics_;
-  std::atomic<int> asks_{0};
+  int asks_ = 0;
 };
 
 TEST_F(ShareTest, AKeptAnswerIsReturnedAsCacheWithoutAsking) {
   Share share(config_);
   const Alert alert = MakeAlert("node-1");
-  auto first = Ask(share, alert, Counting(Answer("hot")));
+  auto first = Ask(share, alert, Answer("hot"));
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->source, "llm");
   EXPECT_EQ(first->attempts, 1);
-  auto second = Ask(share, alert, Counting(Answer("other")));
+  auto second = Ask(share, alert, Answer("other"));
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->source, "cache");
   EXPECT_EQ(second->attempts, 0);
   EXPECT_EQ(second->summary, "hot");
-  EXPECT_EQ(asks_.load(), 1);
+  EXPECT_EQ(asks_, 1);
   EXPECT_EQ(Lookups(CacheLookup::kMiss), 1u);
   EXPECT_EQ(Lookups(CacheLookup::kHit), 1u);
   EXPECT_EQ(metrics_.cache_entries.load(), 1u);
@@ -85,28 +89,27 @@ TEST_F(ShareTest, AKeptAnswerIsReturnedAsCacheWithoutAsking) {
 
 TEST_F(ShareTest, TheKeyIsFingerprintAndStatus) {
   Share share(config_);
-  ASSERT_TRUE(Ask(share, MakeAlert("node-1"), Counting(Answer("a"))).has_value());
-  ASSERT_TRUE(Ask(share, MakeAlert("node-2"), Counting(Answer("b"))).has_value());
-  ASSERT_TRUE(
-      Ask(share, MakeAlert("node-1", AlertStatus::kResolved), Counting(Answer("c"))).has_value());
-  EXPECT_EQ(asks_.load(), 3);
+  ASSERT_TRUE(Ask(share, MakeAlert("node-1"), Answer("a")).has_value());
+  ASSERT_TRUE(Ask(share, MakeAlert("node-2"), Answer("b")).has_value());
+  ASSERT_TRUE(Ask(share, MakeAlert("node-1", AlertStatus::kResolved), Answer("c")).has_value());
+  EXPECT_EQ(asks_, 3);
   // A given fingerprint wins over the labels' own.
   Alert named = MakeAlert("node-3");
   named.fingerprint = Fingerprint(MakeAlert("node-1").labels);
-  auto kept = Ask(share, named, Counting(Answer("d")));
+  auto kept = Ask(share, named, Answer("d"));
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->summary, "a");
-  EXPECT_EQ(asks_.load(), 3);
+  EXPECT_EQ(asks_, 3);
 }
 
 TEST_F(ShareTest, ErrorsAreNeverKept) {
   Share share(config_);
   const Alert alert = MakeAlert("node-1");
-  auto failed = Ask(share, alert, Counting(Error{ErrorCode::kServerError, "HTTP 503"}));
+  auto failed = Ask(share, alert, Error{ErrorCode::kServerError, "HTTP 503"});
   ASSERT_FALSE(failed.has_value());
   EXPECT_EQ(failed.error().code, ErrorCode::kServerError);
-  ASSERT_TRUE(Ask(share, alert, Counting(Answer("hot"))).has_value());
-  EXPECT_EQ(asks_.load(), 2);
+  ASSERT_TRUE(Ask(share, alert, Answer("hot")).has_value());
+  EXPECT_EQ(asks_, 2);
   EXPECT_EQ(share.cached(), 1u);
 }
 
@@ -114,151 +117,95 @@ TEST_F(ShareTest, AnAnswerExpiresAfterTheTtl) {
   config_.cache.ttl = seconds(60);
   Share share(config_);
   const Alert alert = MakeAlert("node-1");
-  ASSERT_TRUE(Ask(share, alert, Counting(Answer("a"))).has_value());
+  ASSERT_TRUE(Ask(share, alert, Answer("a")).has_value());
   clock_.Advance(seconds(59));
-  EXPECT_EQ(Ask(share, alert, Counting(Answer("b")))->summary, "a");
+  EXPECT_EQ(Ask(share, alert, Answer("b"))->summary, "a");
   clock_.Advance(seconds(1));
-  EXPECT_EQ(Ask(share, alert, Counting(Answer("b")))->summary, "b");
-  EXPECT_EQ(asks_.load(), 2);
+  EXPECT_EQ(Ask(share, alert, Answer("b"))->summary, "b");
+  EXPECT_EQ(asks_, 2);
 }
 
 TEST_F(ShareTest, MemoryIsBoundedByMaxEntries) {
   config_.cache.max_entries = 3;
   Share share(config_);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(Ask(share, MakeAlert("node-" + std::to_string(i)), Counting(Answer("x"))));
+    ASSERT_TRUE(Ask(share, MakeAlert("node-" + std::to_string(i)), Answer("x")));
   }
   EXPECT_EQ(share.cached(), 3u);
 }
 
-TEST_F(ShareTest, DisabledAsksEveryTimeAndKeepsNothing) {
+TEST_F(ShareTest, DisabledLeadsEveryTimeAndKeepsNothing) {
   config_.cache.enabled = false;
   Share share(config_);
   const Alert alert = MakeAlert("node-1");
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(Ask(share, alert, Counting(Answer("a")))->source, "llm");
-  EXPECT_EQ(asks_.load(), 3);
+  // Even while a call of the same key is in flight: nothing is shared.
+  Lead(share, alert);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Ask(share, alert, Answer("a"))->source, "llm");
+  EXPECT_EQ(asks_, 3);
   EXPECT_EQ(share.cached(), 0u);
+  EXPECT_EQ(share.waiting(), 0u);
   EXPECT_EQ(Lookups(CacheLookup::kMiss), 0u);
 }
 
-// 100 callers of one key at once: one asks, 99 wait for it and get its answer as "cache".
-TEST_F(ShareTest, HundredConcurrentCallersOfOneKeyMakeOneRequest) {
+// 100 callers of one key at once: one leads, 99 follow and get its answer.
+TEST_F(ShareTest, HundredCallersOfOneKeyMakeOneRequest) {
   Share share(config_);
-  const Alert alert = MakeAlert("node-1");
-  constexpr std::size_t kCallers = 100;
-  std::vector<Result<Classification>> results(kCallers, Error{ErrorCode::kUnknown, "unset"});
-  const Share::Ask ask = [&] {
-    asks_.fetch_add(1);
-    WaitUntil([&] { return share.waiting() == kCallers - 1; });
-    return Result<Classification>(Answer("shared"));
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < kCallers; ++i) {
-    threads.emplace_back([&, i] { results[i] = Ask(share, alert, ask); });
+  const std::string key = Lead(share, MakeAlert("node-1"));
+  constexpr std::size_t kFollowers = 99;
+  std::vector<std::string> answers;
+  for (std::size_t i = 0; i < kFollowers; ++i) {
+    const Share::Joined joined =
+        share.Join(key, clock_.SteadyNow(), &metrics_, [&](const Result<Classification>& a) {
+          answers.push_back(a ? a->summary : "error");
+        });
+    ASSERT_EQ(joined.role, Share::Joined::Role::kFollow);
   }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(asks_.load(), 1);
-  int from_llm = 0;
-  for (const auto& result : results) {
-    ASSERT_TRUE(result.has_value());
-    EXPECT_EQ(result->summary, "shared");
-    if (result->source == "llm") ++from_llm;
-  }
-  EXPECT_EQ(from_llm, 1);
-  EXPECT_EQ(Lookups(CacheLookup::kShared), kCallers - 1);
+  EXPECT_EQ(share.waiting(), kFollowers);
+  share.Finish(key, Answer("shared"), clock_.SteadyNow(), &metrics_);
+  EXPECT_EQ(answers, std::vector<std::string>(kFollowers, "shared"));
   EXPECT_EQ(share.waiting(), 0u);
+  EXPECT_EQ(Lookups(CacheLookup::kMiss), 1u);
+  // A newcomer now finds the answer kept.
+  EXPECT_EQ(Ask(share, MakeAlert("node-1"), Answer("new"))->summary, "shared");
 }
 
-// Runs a leader of `alert`'s key on a thread of its own and, once its request is in flight,
-// one follower asking with `follower_ask`; the leader's request answers `answer()` once
-// `release` holds (by default: once the follower waits). Returns {leader's, follower's}.
-std::pair<Result<Classification>, Result<Classification>> LeaderAndFollower(
-    Share& share, const Alert& alert, const std::function<Result<Classification>()>& answer,
-    const Share::Ask& follower_ask, const test::FakeClock& clock, std::stop_token follower_stop,
-    std::function<bool()> release = nullptr) {
-  if (!release) release = [&share] { return share.waiting() == 1; };
-  std::atomic<bool> started{false};
-  Result<Classification> leader = Error{ErrorCode::kUnknown, "unset"};
-  Result<Classification> follower = Error{ErrorCode::kUnknown, "unset"};
-  const auto deadline = clock.SteadyNow() + minutes(1);
-  std::thread first([&] {
-    leader = share.Answer(alert, clock, deadline, {}, nullptr, [&] {
-      started = true;
-      WaitUntil(release);
-      return answer();
-    });
-  });
-  WaitUntil([&] { return started.load(); });
-  std::thread second([&] {
-    follower = share.Answer(alert, clock, deadline, follower_stop, nullptr, follower_ask);
-  });
-  second.join();
-  first.join();
-  return {std::move(leader), std::move(follower)};
-}
-
-TEST_F(ShareTest, AFollowerGetsTheLeadersError) {
+TEST_F(ShareTest, AFollowerGetsTheLeadersErrorAndNothingIsKept) {
   Share share(config_);
-  auto [leader, follower] = LeaderAndFollower(share, MakeAlert("node-1"),
-                                              [] {
-                                                return Error{ErrorCode::kServerError, "HTTP 503"};
-                                              },
-                                              Counting(Answer("own")), clock_, {});
-  EXPECT_EQ(leader.error().code, ErrorCode::kServerError);
-  ASSERT_FALSE(follower.has_value());
-  EXPECT_EQ(follower.error().code, ErrorCode::kServerError);
-  EXPECT_EQ(asks_.load(), 0);
+  const std::string key = Lead(share, MakeAlert("node-1"));
+  std::optional<Result<Classification>> got;
+  share.Join(key, clock_.SteadyNow(), &metrics_,
+             [&](const Result<Classification>& a) { got = a; });
+  share.Finish(key, Error{ErrorCode::kServerError, "HTTP 503"}, clock_.SteadyNow(), &metrics_);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->has_value());
+  EXPECT_EQ(got->error().code, ErrorCode::kServerError);
+  EXPECT_EQ(share.cached(), 0u);
 }
 
-// The leader's caller gave up: that says nothing about the follower, which asks for itself.
-TEST_F(ShareTest, AFollowerAsksAgainWhenTheLeaderIsCancelled) {
+TEST_F(ShareTest, AFollowerThatLeavesIsNotAnswered) {
   Share share(config_);
-  auto [leader, follower] =
-      LeaderAndFollower(share, MakeAlert("node-1"),
-                        [] {
-                          return Error{ErrorCode::kCancelled, "call cancelled"};
-                        },
-                        Counting(Answer("own")), clock_, {});
-  EXPECT_EQ(leader.error().code, ErrorCode::kCancelled);
-  ASSERT_TRUE(follower.has_value());
-  EXPECT_EQ(follower->summary, "own");
-  EXPECT_EQ(follower->source, "llm");
-  EXPECT_EQ(asks_.load(), 1);
+  const std::string key = Lead(share, MakeAlert("node-1"));
+  const Share::Joined joined = share.Join(key, clock_.SteadyNow(), &metrics_, Unexpected());
+  ASSERT_EQ(joined.role, Share::Joined::Role::kFollow);
+  share.Leave(key, joined.ticket);
+  EXPECT_EQ(share.waiting(), 0u);
+  share.Finish(key, Answer("late"), clock_.SteadyNow(), &metrics_);
 }
 
-// A follower whose caller gives up ends at once, without waiting for the leader.
-TEST_F(ShareTest, ACancelledFollowerEndsAtOnce) {
-  Share share(config_);
-  std::stop_source stop;
-  std::thread canceller([&] {
-    WaitUntil([&] { return share.waiting() == 1; });
-    stop.request_stop();
-  });
-  // The leader answers only once the cancelled follower has stopped waiting.
-  auto [leader, follower] = LeaderAndFollower(
-      share, MakeAlert("node-1"), [] { return Result<Classification>(Answer("late")); },
-      Counting(Answer("own")), clock_, stop.get_token(),
-      [&] { return stop.stop_requested() && share.waiting() == 0; });
-  canceller.join();
-  ASSERT_FALSE(follower.has_value());
-  EXPECT_EQ(follower.error().code, ErrorCode::kCancelled);
-  EXPECT_TRUE(leader.has_value());
-  EXPECT_EQ(asks_.load(), 0);
-}
-
-TEST(SingleFlightTest, TheKeyIsFreeAgainOnceFinished) {
+// A follower told its leader was cancelled asks again: the key is free by then, so it leads.
+TEST(SingleFlightTest, TheKeyIsFreeAgainWhenTheFollowersAreAnswered) {
   SingleFlight flights;
-  const SingleFlight::Ticket first = flights.Join("k");
-  EXPECT_TRUE(first.leader);
-  const SingleFlight::Ticket second = flights.Join("k");
-  EXPECT_FALSE(second.leader);
+  EXPECT_EQ(flights.Join("k", nullptr), 0u);
+  SingleFlight::Ticket again = 1;
+  const SingleFlight::Ticket follower =
+      flights.Join("k", [&](const Result<Classification>&) { again = flights.Join("k", nullptr); });
+  EXPECT_NE(follower, 0u);
   EXPECT_EQ(flights.size(), 1u);
-  flights.Finish("k", first, Classification{});
+  flights.Finish("k", Error{ErrorCode::kCancelled, "call cancelled"});
+  EXPECT_EQ(again, 0u);  // led
+  EXPECT_EQ(flights.size(), 1u);
+  flights.Finish("k", Classification{});
   EXPECT_EQ(flights.size(), 0u);
-  auto answer = second.flight->Wait(seconds(1), {});
-  ASSERT_TRUE(answer.has_value());
-  EXPECT_TRUE(answer->has_value());
-  EXPECT_TRUE(flights.Join("k").leader);
 }
 
 }  // namespace

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// SlotGate: the limiter's FIFO queue as blocking Acquire() calls on their own threads, with a
-// fake clock for the deadlines and pauses (its sleeps pass at once).
+// SlotGate: the limiter's FIFO queue on the client's loop — a slot at once or a callback
+// later — with a fake clock for the deadlines and pauses (its sleeps pass at once). Every gate
+// operation runs on the runtime's loop thread, as in the client.
 #include "limiter/slot_gate.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <stop_token>
-#include <thread>
+#include <string>
 #include <vector>
 
 #include "support/fake_clock.hpp"
@@ -26,139 +25,144 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Signal = SlotGate::Signal;
-using Slot = SlotGate::Slot;
-
-using test::WaitUntil;
+using TimePoint = SlotGate::TimePoint;
 
 class SlotGateTest : public ::testing::Test {
  protected:
-  SlotGate::TimePoint In(nanoseconds d) const { return clock_.SteadyNow() + d; }
+  TimePoint In(nanoseconds d) const { return clock_->SteadyNow() + d; }
 
-  // A slot that must be granted.
-  Slot Take(SlotGate& gate) {
-    Result<Slot> slot = gate.Acquire(In(seconds(60)), {}, clock_);
-    EXPECT_TRUE(slot.has_value()) << slot.error().message;
-    return std::move(*slot);
+  // The gate, made and used on the loop thread.
+  void Make(int max_in_flight, bool adaptive, std::size_t max_queued, SlotGate::Hooks hooks = {}) {
+    runtime_.Run([&] {
+      gate_ = std::make_unique<SlotGate>(max_in_flight, adaptive, max_queued, runtime_, *clock_,
+                                         std::move(hooks));
+    });
+  }
+  // Acquire() on the loop; a queued call's answer lands in granted_[its name].
+  SlotGate::Admission Acquire(TimePoint deadline, std::string name = "") {
+    SlotGate::Admission admission;
+    runtime_.Run([&] {
+      admission = gate_->Acquire(deadline, [this, name](Result<TimePoint> slot) {
+        answers_.emplace_back(name, std::move(slot));
+      });
+    });
+    return admission;
+  }
+  // Runs `f` on the loop, then lets every task it posted (the answers) run too.
+  template <typename F>
+  void OnLoop(F f) {
+    runtime_.Run(f);
+    runtime_.Run([] {});
+  }
+  std::vector<std::string> Granted() {
+    std::vector<std::string> names;
+    runtime_.Run([&] {
+      for (const auto& [name, slot] : answers_) {
+        if (slot) names.push_back(name);
+      }
+    });
+    return names;
   }
 
-  test::FakeClock clock_;
+  std::shared_ptr<test::FakeClock> clock_ = std::make_shared<test::FakeClock>();
+  std::unique_ptr<SlotGate> gate_;
+  std::vector<std::pair<std::string, Result<TimePoint>>> answers_;  // loop thread only
+  // Declared last, so stopped first: no task of its runs once the gate is gone.
+  Runtime runtime_{nullptr, clock_, false, 2};
 };
 
-TEST_F(SlotGateTest, GrantsUpToTheLimitAtOnceAndReleasesOnDestruction) {
-  SlotGate gate(2, false, 10);
-  {
-    Slot a = Take(gate);
-    Slot b = Take(gate);
-    EXPECT_EQ(gate.in_flight(), 2);
-    a.Release(Signal::kSuccess);
-    a.Release(Signal::kSuccess);  // a second release does nothing
-    EXPECT_EQ(gate.in_flight(), 1);
-  }
-  EXPECT_EQ(gate.in_flight(), 0);
+TEST_F(SlotGateTest, GrantsUpToTheLimitAtOnceThenQueues) {
+  Make(2, false, 10);
+  EXPECT_TRUE(Acquire(In(seconds(60))).granted);
+  const SlotGate::Admission second = Acquire(In(seconds(60)));
+  EXPECT_TRUE(second.granted);
+  const SlotGate::Admission third = Acquire(In(seconds(60)), "third");
+  EXPECT_FALSE(third.granted);
+  EXPECT_FALSE(third.refused.has_value());
+  EXPECT_NE(third.id, 0u);
+  OnLoop([&] { EXPECT_EQ(gate_->in_flight(), 2); });
+  OnLoop([&] { gate_->Release(Signal::kSuccess, second.sent_at); });
+  EXPECT_THAT(Granted(), ElementsAre("third"));
+  OnLoop([&] {
+    EXPECT_EQ(gate_->in_flight(), 2);
+    EXPECT_EQ(gate_->queued(), 0u);
+  });
 }
 
-TEST_F(SlotGateTest, QueuedCallersAreServedInArrivalOrder) {
-  SlotGate gate(1, false, 10);
-  std::optional<Slot> held(Take(gate));
-  std::mutex mutex;
-  std::vector<int> order;
-  std::vector<std::jthread> waiters;
-  for (int i = 0; i < 3; ++i) {
-    waiters.emplace_back([&, i] {
-      Result<Slot> slot = gate.Acquire(In(seconds(60)), {}, clock_);
-      ASSERT_TRUE(slot.has_value());
-      std::lock_guard lock(mutex);
-      order.push_back(i);
-    });
-    // Each waiter is queued before the next one starts.
-    WaitUntil([&] { return gate.queued() == static_cast<std::size_t>(i + 1); });
-  }
-  held.reset();  // each waiter releases its slot on leaving, which admits the next
-  waiters.clear();
-  EXPECT_THAT(order, ElementsAre(0, 1, 2));
-  EXPECT_EQ(gate.in_flight(), 0);
+TEST_F(SlotGateTest, QueuedCallsAreServedInArrivalOrder) {
+  Make(1, false, 10);
+  const TimePoint held = Acquire(In(seconds(60))).sent_at;
+  for (const char* name : {"a", "b", "c"}) Acquire(In(seconds(60)), name);
+  OnLoop([&] { gate_->Release(Signal::kSuccess, held); });
+  EXPECT_THAT(Granted(), ElementsAre("a"));
+  for (int i = 0; i < 2; ++i) OnLoop([&] { gate_->Release(Signal::kSuccess, held); });
+  EXPECT_THAT(Granted(), ElementsAre("a", "b", "c"));
 }
 
 TEST_F(SlotGateTest, FullQueueRefusesAtOnce) {
-  std::vector<SlotGate::Refusal> refusals;
+  std::vector<SlotGate::Refusal> refusals;  // written on the loop, read after Run()
   SlotGate::Hooks hooks;
   hooks.refused = [&](SlotGate::Refusal r) { refusals.push_back(r); };
-  SlotGate gate(1, false, 0, hooks);
-  Slot held = Take(gate);
-  const Result<Slot> refused = gate.Acquire(In(seconds(60)), {}, clock_);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
-  EXPECT_THAT(refused.error().message, HasSubstr("queue full (0 calls waiting, LLM_MAX_QUEUED)"));
+  Make(1, false, 0, hooks);
+  ASSERT_TRUE(Acquire(In(seconds(60))).granted);
+  const SlotGate::Admission refused = Acquire(In(seconds(60)));
+  ASSERT_TRUE(refused.refused.has_value());
+  EXPECT_EQ(refused.refused->code, ErrorCode::kRateLimited);
+  EXPECT_THAT(refused.refused->message, HasSubstr("queue full (0 calls waiting, LLM_MAX_QUEUED)"));
   EXPECT_THAT(refusals, ElementsAre(SlotGate::Refusal::kQueueFull));
 }
 
-TEST_F(SlotGateTest, DeadlinePassingInTheQueueRefusesAndLeavesTheQueue) {
-  std::atomic<int> deadline_refusals{0};
-  SlotGate::Hooks hooks;
-  hooks.refused = [&](SlotGate::Refusal r) {
-    if (r == SlotGate::Refusal::kDeadline) ++deadline_refusals;
-  };
-  SlotGate gate(1, false, 10, hooks);
-  Slot held = Take(gate);
-  // The fake clock stands still: the 30 ms are waited in real time.
-  const Result<Slot> refused = gate.Acquire(In(milliseconds(30)), {}, clock_);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
-  EXPECT_THAT(refused.error().message, HasSubstr("deadline passed while waiting for a slot"));
-  EXPECT_EQ(gate.queued(), 0u);
-  EXPECT_EQ(deadline_refusals.load(), 1);
+// The deadline passed on the client's clock while the call waited: the next dispatch refuses it
+// instead of handing it a slot.
+TEST_F(SlotGateTest, ACallLateOnTheClockIsRefusedNotGranted) {
+  Make(1, false, 10);
+  const TimePoint held = Acquire(In(seconds(60))).sent_at;
+  Acquire(In(seconds(1)), "late");
+  clock_->Advance(seconds(2));
+  OnLoop([&] { gate_->Release(Signal::kNeutral, held); });
+  runtime_.Run([&] {
+    ASSERT_EQ(answers_.size(), 1u);
+    ASSERT_FALSE(answers_[0].second.has_value());
+    EXPECT_EQ(answers_[0].second.error().code, ErrorCode::kRateLimited);
+    EXPECT_THAT(answers_[0].second.error().message,
+                HasSubstr("deadline passed while waiting for a slot"));
+    EXPECT_EQ(gate_->queued(), 0u);
+    EXPECT_EQ(gate_->in_flight(), 0);
+  });
 }
 
-TEST_F(SlotGateTest, CancelWhileQueuedLeavesTheQueueAndTakesNoSlot) {
-  SlotGate gate(1, false, 10);
-  std::optional<Slot> held(Take(gate));
-  std::stop_source stop;
-  std::optional<Result<Slot>> outcome;
-  std::jthread waiter(
-      [&] { outcome.emplace(gate.Acquire(In(seconds(60)), stop.get_token(), clock_)); });
-  WaitUntil([&] { return gate.queued() == 1; });
-  stop.request_stop();
-  waiter.join();
-  ASSERT_TRUE(outcome.has_value());
-  ASSERT_FALSE(outcome->has_value());
-  EXPECT_EQ(outcome->error().code, ErrorCode::kCancelled);
-  EXPECT_EQ(gate.queued(), 0u);
-  held.reset();
-  EXPECT_EQ(gate.in_flight(), 0);
-  Slot next = Take(gate);  // nobody is left in front
-  EXPECT_EQ(gate.in_flight(), 1);
-}
-
-TEST_F(SlotGateTest, StopRequestedBeforehandIsCancelledWithoutQueueing) {
-  SlotGate gate(1, false, 10);
-  std::stop_source stop;
-  stop.request_stop();
-  const Result<Slot> slot = gate.Acquire(In(seconds(60)), stop.get_token(), clock_);
-  ASSERT_FALSE(slot.has_value());
-  EXPECT_EQ(slot.error().code, ErrorCode::kCancelled);
-  EXPECT_EQ(gate.in_flight(), 0);
+TEST_F(SlotGateTest, ACallThatLeavesIsNeverAnsweredAndTakesNoSlot) {
+  Make(1, false, 10);
+  const TimePoint held = Acquire(In(seconds(60))).sent_at;
+  const SlotGate::Admission queued = Acquire(In(seconds(60)), "gone");
+  OnLoop([&] { gate_->Leave(queued.id); });
+  OnLoop([&] {
+    EXPECT_EQ(gate_->queued(), 0u);
+    gate_->Release(Signal::kSuccess, held);
+  });
+  EXPECT_TRUE(Granted().empty());
+  EXPECT_TRUE(Acquire(In(seconds(60))).granted);  // nobody is left in front
 }
 
 TEST_F(SlotGateTest, PauseIsSleptOutOnTheClockThenTheSlotIsGranted) {
-  SlotGate gate(4, false, 10);
-  const auto start = clock_.SteadyNow();
-  gate.PauseUntil(start + seconds(2));
-  Result<Slot> slot = gate.Acquire(In(seconds(60)), {}, clock_);
-  ASSERT_TRUE(slot.has_value()) << slot.error().message;
-  EXPECT_EQ(slot->sent_at(), start + seconds(2));
-  EXPECT_THAT(clock_.Sleeps(), ElementsAre(nanoseconds(seconds(2))));
-  EXPECT_EQ(gate.queued(), 0u);
+  Make(4, false, 10);
+  const TimePoint start = clock_->SteadyNow();
+  OnLoop([&] { gate_->PauseUntil(start + seconds(2)); });
+  EXPECT_TRUE(clock_->Sleeps().empty());  // nobody waits yet: no timer
+  EXPECT_FALSE(Acquire(In(seconds(60)), "paused").granted);
+  test::WaitUntil([&] { return !Granted().empty(); });
+  runtime_.Run([&] { EXPECT_EQ(*answers_.at(0).second, start + seconds(2)); });
+  EXPECT_THAT(clock_->Sleeps(), ElementsAre(nanoseconds(seconds(2))));
 }
 
 TEST_F(SlotGateTest, PauseOutlastingTheDeadlineRefusesAtOnceWithRetryAfter) {
-  SlotGate gate(4, false, 10);
-  gate.PauseUntil(In(seconds(5)));
-  const Result<Slot> refused = gate.Acquire(In(seconds(1)), {}, clock_);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, ErrorCode::kRateLimited);
-  EXPECT_EQ(refused.error().retry_after, std::optional<milliseconds>(seconds(5)));
-  EXPECT_TRUE(clock_.Sleeps().empty());
-  EXPECT_EQ(gate.queued(), 0u);
+  Make(4, false, 10);
+  OnLoop([&] { gate_->PauseUntil(In(seconds(5))); });
+  const SlotGate::Admission refused = Acquire(In(seconds(1)));
+  ASSERT_TRUE(refused.refused.has_value());
+  EXPECT_EQ(refused.refused->code, ErrorCode::kRateLimited);
+  EXPECT_EQ(refused.refused->retry_after, std::optional<milliseconds>(seconds(5)));
+  OnLoop([&] { EXPECT_EQ(gate_->queued(), 0u); });
 }
 
 TEST_F(SlotGateTest, OverloadHalvesAnAdaptiveLimitAndTheGaugesFollow) {
@@ -171,14 +175,13 @@ TEST_F(SlotGateTest, OverloadHalvesAnAdaptiveLimitAndTheGaugesFollow) {
     in_flight = f;
     queued = q;
   };
-  SlotGate gate(8, true, 10, hooks);
+  Make(8, true, 10, hooks);
   EXPECT_EQ(limit, 8);  // published at construction
-  Slot slot = Take(gate);
+  const TimePoint sent_at = Acquire(In(seconds(60))).sent_at;
   EXPECT_EQ(in_flight, 1);
-  clock_.Advance(milliseconds(10));
-  slot.Release(Signal::kOverload);
+  clock_->Advance(milliseconds(10));
+  OnLoop([&] { gate_->Release(Signal::kOverload, sent_at); });
   EXPECT_EQ(limit, 4);
-  EXPECT_EQ(gate.limit(), 4);
   EXPECT_EQ(in_flight, 0);
   EXPECT_EQ(queued, 0u);
 }

@@ -88,7 +88,9 @@ class ClientClock {
   /// Wall time: only to read an HTTP-date Retry-After.
   virtual std::chrono::system_clock::time_point SystemNow() const = 0;
   /// Sleeps for `duration` (≤ 0: returns at once). Returns false if `stop` was requested before
-  /// or during the sleep, which then ends promptly.
+  /// or during the sleep, which then ends promptly. HttpLlmClient waits with timers on its own
+  /// thread when it uses the real clock; with a clock of yours it calls this, on a worker
+  /// thread, for each backoff and Retry-After pause (a test's fake clock advances and returns).
   virtual bool SleepFor(std::chrono::nanoseconds duration, const std::stop_token& stop) = 0;
 };
 
@@ -127,6 +129,12 @@ struct ClientDependencies {
 /// writes to a process's default sink unasked): breaker transitions at warn (to open) or info,
 /// retries at debug, failed calls at warn at most once per second per client (with the count
 /// of lines suppressed). Never the API key, never a body beyond a clipped excerpt.
+///
+/// Threads (DESIGN.md §2): each client runs one I/O thread, a libcurl multi loop that carries
+/// every call's requests, timers and waits; a call in flight costs memory, not a thread.
+/// ClassifyAlert() is a call plus a wait on the calling thread. A Transport other than the
+/// libcurl one (ClientDependencies::transport) has its blocking Send() run on worker threads,
+/// at most `concurrency.max_in_flight` of them; so has a custom ClientClock's SleepFor().
 ///
 /// Thread-safe: one client serves any number of threads concurrently.
 class HttpLlmClient final : public LlmClient {
@@ -195,12 +203,15 @@ class HttpLlmClient final : public LlmClient {
                                                      const CallOptions& options = {}) override;
 
   /// Starts classifying `alert` as ClassifyAlert() would and returns at once; `done` gets the
-  /// result exactly once, on one of the client's own threads (never the caller's, unless no
-  /// thread could be started: then `done` gets kUnknown on the calling thread before this
-  /// returns). At most `config.concurrency.max_in_flight` calls run at a time; the rest wait
-  /// their turn in order. `done` should be short and must not throw (an exception from it is
-  /// swallowed). Destroying the client ends every call not yet finished with kCancelled, each
-  /// `done` called before the destructor returns.
+  /// result exactly once, on the client's I/O thread (never the caller's, unless the call
+  /// could not even be created: then `done` gets kUnknown on the calling thread before this
+  /// returns). Any number of calls may be in flight: they cost memory, not threads, and wait
+  /// for the limiter's slots like every other call. `done` runs on the thread that drives
+  /// every request of the client: it should be short, must not throw (an exception from it is
+  /// swallowed) and must not call ClassifyAlert() or ClassifyAlerts(), which would wait for
+  /// that very thread (they return kUnknown there); ClassifyAlertAsync() is fine. Destroying
+  /// the client ends every call not yet finished with kCancelled, each `done` called before
+  /// the destructor returns.
   void ClassifyAlertAsync(const Alert& alert, CallOptions options,
                           std::function<void(Result<Classification>)> done) override;
 

@@ -1,56 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cache/single_flight.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace alertllm::internal {
 
-std::optional<SingleFlight::Answer> SingleFlight::Flight::Wait(std::chrono::nanoseconds timeout,
-                                                               const std::stop_token& stop) {
-  std::unique_lock lock(mutex_);
-  waiting_.fetch_add(1, std::memory_order_relaxed);
-  // condition_variable_any wakes on a stop request too, so a cancelled follower returns at
-  // once instead of when the leader finishes.
-  done_.wait_for(lock, stop, timeout, [this] { return answer_.has_value(); });
-  waiting_.fetch_sub(1, std::memory_order_relaxed);
-  return answer_;
-}
-
-void SingleFlight::Flight::Publish(const Answer& answer) {
-  {
-    std::lock_guard lock(mutex_);
-    answer_ = answer;
-  }
-  done_.notify_all();
-}
-
-SingleFlight::Ticket SingleFlight::Join(const std::string& key) {
-  std::lock_guard lock(mutex_);
+SingleFlight::Ticket SingleFlight::Join(const std::string& key, Follower follower) {
   auto [it, inserted] = flights_.try_emplace(key);
-  if (inserted) it->second = std::make_shared<Flight>();
-  return Ticket{it->second, inserted};
+  if (inserted) return 0;
+  const Ticket ticket = ++next_ticket_;
+  it->second.emplace_back(ticket, std::move(follower));
+  return ticket;
 }
 
-void SingleFlight::Finish(const std::string& key, const Ticket& ticket, const Answer& answer) {
-  {
-    std::lock_guard lock(mutex_);
-    // Forget the key before publishing: a caller arriving now leads a fresh flight rather than
-    // joining one whose answer is already given out.
-    const auto it = flights_.find(key);
-    if (it != flights_.end() && it->second == ticket.flight) flights_.erase(it);
-  }
-  ticket.flight->Publish(answer);
+void SingleFlight::Leave(const std::string& key, Ticket ticket) {
+  const auto it = flights_.find(key);
+  if (it == flights_.end()) return;
+  auto& followers = it->second;
+  followers.erase(std::remove_if(followers.begin(), followers.end(),
+                                 [ticket](const auto& f) { return f.first == ticket; }),
+                  followers.end());
 }
 
-std::size_t SingleFlight::size() const {
-  std::lock_guard lock(mutex_);
-  return flights_.size();
+void SingleFlight::Finish(const std::string& key, const Answer& answer) {
+  const auto it = flights_.find(key);
+  if (it == flights_.end()) return;
+  // Forget the key before answering: a follower that asks again (its leader was cancelled)
+  // leads a fresh flight rather than joining this finished one.
+  std::vector<std::pair<Ticket, Follower>> followers = std::move(it->second);
+  flights_.erase(it);
+  for (auto& [ticket, follower] : followers) follower(answer);
 }
 
 std::size_t SingleFlight::waiting() const {
-  std::lock_guard lock(mutex_);
   std::size_t total = 0;
-  for (const auto& [key, flight] : flights_) total += flight->waiting();
+  for (const auto& [key, followers] : flights_) total += followers.size();
   return total;
 }
 

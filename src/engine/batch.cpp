@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/batch.hpp"
 
-#include "engine/client_impl.hpp"
-#include "util/fan_out.hpp"
-
 #include <string>
 #include <unordered_map>
+#include <utility>
+
+#include "engine/client_impl.hpp"
 
 namespace alertllm::internal {
 
@@ -23,13 +23,57 @@ Result<Classification> AsShared(const Result<Classification>& first) {
   return SharedAnswer(*first);
 }
 
+BatchRun::BatchRun(ClientState& client, std::span<const Alert> alerts,
+                   std::vector<std::size_t> asked, CallOptions options, std::size_t window)
+    : client_(client),
+      alerts_(alerts),
+      asked_(std::move(asked)),
+      options_(std::move(options)),
+      window_(window < 1 ? 1 : window),
+      remaining_(asked_.size()),
+      raw_(alerts.size(), Error{ErrorCode::kUnknown, "the batch ended before this alert was asked"}) {}
+
+void BatchRun::Feed() {
+  while (in_progress_ < window_ && next_ < asked_.size()) {
+    const std::size_t index = asked_[next_++];
+    ++in_progress_;
+    try {
+      client_.Start(alerts_[index], options_,
+                    [self = shared_from_this(), index](Result<Classification> raw) {
+                      self->OnAnswer(index, std::move(raw));
+                    });
+    } catch (const std::exception&) {
+      // Out of memory: this alert ends with an error of its own rather than never.
+      OnAnswer(index, Error{ErrorCode::kUnknown, "could not start the call (out of memory)"});
+    }
+  }
+}
+
+void BatchRun::OnAnswer(std::size_t index, Result<Classification> raw) {
+  raw_[index] = std::move(raw);
+  --in_progress_;
+  {
+    std::lock_guard lock(mutex_);
+    --remaining_;
+  }
+  ended_.notify_one();
+  Feed();
+}
+
+std::vector<Result<Classification>> BatchRun::Wait() {
+  std::unique_lock lock(mutex_);
+  ended_.wait(lock, [this] { return remaining_ == 0; });
+  return std::move(raw_);
+}
+
 }  // namespace alertllm::internal
 
 namespace alertllm {
 
-// Each distinct alert is asked once, at most max_in_flight at a time; every other alert of its
-// key then gets that ask's answer, as a follower of the shared request would (counted as
-// "shared"), and every alert is finished on its own: its fallback, its counts.
+// Each distinct alert is asked once, a window of max_in_flight at a time, on the client's
+// loop; every other alert of its key then gets that ask's answer, as a follower of the shared
+// request would (counted as "shared"), and every alert is finished on its own, on this thread:
+// its fallback, its counts.
 std::vector<Result<Classification>> HttpLlmClient::ClassifyAlerts(std::span<const Alert> alerts,
                                                                   const CallOptions& options) {
   internal::ClientState& impl = *impl_;
@@ -37,30 +81,26 @@ std::vector<Result<Classification>> HttpLlmClient::ClassifyAlerts(std::span<cons
       alerts.size(),
       Error{ErrorCode::kUnknown, "the batch ended before this alert was classified"});
   const Result<void> ran = internal::NeverThrows<void>(impl, [&]() -> Result<void> {
+    if (alerts.empty()) return {};
+    if (Result<void> off = impl.NotOnLoop(); !off) return off;
     const std::vector<std::size_t> first = internal::FirstOfEachKey(alerts, *impl.share);
     std::vector<std::size_t> asked;
     for (std::size_t i = 0; i < alerts.size(); ++i) {
       if (first[i] == i) asked.push_back(i);
     }
-    // Each slot is written by one thread; the asks' raw answers are kept for the followers.
-    std::vector<Result<Classification>> raw(alerts.size(), Error{ErrorCode::kUnknown, "unset"});
-    internal::ForEachIndex(asked.size(), impl.config.concurrency.max_in_flight, [&](std::size_t k) {
-      const std::size_t i = asked[k];
-      results[i] = internal::NeverThrows<Classification>(impl, [&]() -> Result<Classification> {
-        raw[i] = impl.Ask(alerts[i], options);
-        return impl.Finish(alerts[i], raw[i]);
-      });
-    });
+    auto run = std::make_shared<internal::BatchRun>(
+        impl, alerts, std::move(asked), options,
+        static_cast<std::size_t>(impl.config.concurrency.max_in_flight));
+    impl.runtime->Post([run] { run->Feed(); });
+    const std::vector<Result<Classification>> raw = run->Wait();
     for (std::size_t i = 0; i < alerts.size(); ++i) {
-      if (first[i] == i) continue;
-      if (impl.counters)
-        impl.counters->CacheLookup(internal::CacheLookup::kShared, impl.share->cached());
-      results[i] = impl.Finish(alerts[i], internal::AsShared(raw[first[i]]));
+      if (first[i] != i) impl.share->CountShared(impl.counters);
+      results[i] = impl.Finish(alerts[i], first[i] == i ? raw[i] : internal::AsShared(raw[first[i]]));
     }
     return {};
   });
-  // Only an allocation or a thread failing to start ends up here: the alerts not reached keep
-  // their error, now naming the cause.
+  // Only running out of memory ends up here: the alerts not reached keep their error, now
+  // naming the cause.
   if (!ran) {
     for (auto& result : results) {
       if (!result && result.error().code == ErrorCode::kUnknown) result = ran.error();

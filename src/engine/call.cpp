@@ -1,342 +1,281 @@
 // SPDX-License-Identifier: Apache-2.0
-// One ClassifyAlert call through DESIGN.md §2: breaker admission, encode once, then attempts
-// until an answer, a decision not to retry, the deadline or cancellation.
+// One call through DESIGN.md §2 on the client's loop: the members that move it from stage to
+// stage. What an attempt's answer means, and whether to try again, is in decide.cpp.
+#include "engine/call.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <optional>
-#include <string>
 #include <utility>
 
-#include "alertllm/errors.hpp"
 #include "engine/attempt_outcome.hpp"
 #include "engine/client_impl.hpp"
-#include "engine/permit_guard.hpp"
-#include "util/text.hpp"
 
-namespace alertllm {
-
-namespace {
+namespace alertllm::internal {
 
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
-using SteadyTime = std::chrono::steady_clock::time_point;
-using internal::OutcomeOf;
-using internal::OutOfQuota;
-using internal::SignalOf;
-using internal::SlotGate;
 
-milliseconds CeilMillis(nanoseconds d) {
-  return std::chrono::ceil<milliseconds>(std::max(d, nanoseconds::zero()));
+Call::Call(ClientState& client, const Alert& alert, CallOptions options, Done done)
+    : client_(client),
+      alert_(alert),
+      options_(std::move(options)),
+      done_(std::move(done)),
+      deadline_(client.Deadline(options_)),
+      per_attempt_(client.config.circuit_breaker.record == RecordMode::kPerAttempt),
+      guard_(*client.breaker) {}
+
+Call::~Call() = default;
+
+void Call::Start() {
+  if (options_.stop_token.stop_requested() || client_.closing) {
+    End(Error{ErrorCode::kCancelled, "call cancelled"});
+    return;
+  }
+  client_.live_calls.emplace(this, weak_from_this());
+  // The caller's stop may come from any thread: it reaches the call as a task on the loop.
+  std::weak_ptr<Call> weak = weak_from_this();
+  Runtime* runtime = client_.runtime.get();
+  on_stop_.emplace(options_.stop_token, std::function<void()>([weak, runtime] {
+                     runtime->Post([weak] {
+                       if (const std::shared_ptr<Call> call = weak.lock()) call->Cancel();
+                     });
+                   }));
+  Join();
 }
 
-// One call's state between its stages. Each stage that can end the call returns the Error it
-// ends with; std::nullopt means "go on".
-class Call {
- public:
-  Call(internal::ClientState& client, const CallOptions& options)
-      : client_(client),
-        stop_(options.stop_token),
-        deadline_(client.Deadline(options)),
-        per_attempt_(client.config.circuit_breaker.record == RecordMode::kPerAttempt),
-        guard_(*client.breaker) {}
-
-  Result<Classification> Run(const Alert& input);
-
- private:
-  Result<HttpRequest> Prepare(const Alert& input, SteadyTime now);
-  Result<Classification> Attempts(HttpRequest& request);
-  milliseconds AttemptTimeout(SteadyTime now) const {
-    return std::min(client_.config.timeout, std::chrono::floor<milliseconds>(deadline_ - now));
+// Stage 1: a cached answer ends the call; a key in flight makes it a follower.
+void Call::Join() {
+  Share& share = *client_.share;
+  if (!share.enabled()) {
+    Admit();
+    return;
   }
-  Result<HttpResponse> Send(HttpRequest& request, SlotGate::Slot& slot);
-  Error DeadlinePassed(SteadyTime now);
-  Error Refused(Error error);
-  std::optional<Classification> Interpret(const Result<HttpResponse>& sent);
-  Classification Succeed(Classification answer, const HttpResponse& response, SteadyTime end);
-  std::optional<milliseconds> PauseSending(const HttpResponse& response, SteadyTime end);
-  std::optional<Error> Requeue(const HttpResponse& response, std::optional<milliseconds> hint,
-                               SteadyTime end, milliseconds& delay);
-  std::optional<Error> Decide(const HttpResponse* response, SteadyTime end, milliseconds& delay);
-  std::optional<Error> StopIfBreakerOpen(SteadyTime end);
-  std::optional<Error> Wait(milliseconds delay);
-
-  Error Cancelled(SteadyTime at) {
-    guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), at);
-    return Error{ErrorCode::kCancelled, "call cancelled", last_error_.http_status, std::nullopt,
-                 attempts_};
+  if (key_.empty()) key_ = share.KeyOf(alert_);
+  Share::Joined joined =
+      share.Join(key_, client_.clock->SteadyNow(), client_.counters,
+                 [self = shared_from_this()](const Result<Classification>& answer) {
+                   self->OnLeaderAnswer(answer);
+                 });
+  switch (joined.role) {
+    case Share::Joined::Role::kHit:
+      End(*std::move(joined.answer));
+      return;
+    case Share::Joined::Role::kFollow:
+      ticket_ = joined.ticket;
+      stage_ = Stage::kFollowing;
+      ArmDeadline();
+      return;
+    case Share::Joined::Role::kLead:
+      leader_ = true;
+      Admit();
+      return;
   }
-  Error GiveUp(Error error, SteadyTime at) {
-    guard_.Record(last_outcome_, last_duration_, at);
-    error.attempts = attempts_;
-    return error;
+}
+
+void Call::OnLeaderAnswer(const Result<Classification>& answer) {
+  if (stage_ != Stage::kFollowing) return;
+  ticket_ = 0;
+  Leave();
+  stage_ = Stage::kNew;
+  // The leader's caller gave up; its request says nothing about this call, which asks again.
+  if (!answer && answer.error().code == ErrorCode::kCancelled) {
+    Join();
+    return;
   }
+  client_.share->CountShared(client_.counters);
+  End(answer ? Result<Classification>(SharedAnswer(*answer)) : answer);
+}
 
-  internal::ClientState& client_;
-  const std::stop_token& stop_;
-  const SteadyTime deadline_;
-  const bool per_attempt_;
-  internal::PermitGuard guard_;
-  int attempts_ = 0;         // requests sent, 429s included
-  int rate_limited_ = 0;     // of which 429s: they spend no retry (max_retries counts the rest)
-  int consecutive_429_ = 0;  // the backoff exponent of a 429 without a hint
-  std::optional<milliseconds> last_hint_;  // the last 429's Retry-After
-  CallOutcome last_outcome_ = CallOutcome::kIgnored;
-  nanoseconds last_duration_{0};
-  Error last_error_;
-};
-
-Result<Classification> Call::Run(const Alert& input) {
-  if (stop_.stop_requested()) return Error{ErrorCode::kCancelled, "call cancelled"};
+// Stages 3 and 4: the breaker's permit, and the bytes every attempt replays.
+void Call::Admit() {
   const SteadyTime now = client_.clock->SteadyNow();
   if (!guard_.Acquire(now)) {
     // DESIGN.md §2: a rejection allocates nothing (the message fits the small-string buffer)
     // and logs nothing above debug.
     if (client_.logger) client_.logger->debug("alertllm: call rejected, circuit breaker open");
-    return Error{ErrorCode::kCircuitOpen, "circuit open", 0,
-                 CeilMillis(guard_.permit().retry_after), 0};
+    End(Error{ErrorCode::kCircuitOpen, "circuit open", 0,
+              std::chrono::ceil<milliseconds>(guard_.permit().retry_after), 0});
+    return;
   }
-  Result<HttpRequest> request = Prepare(input, now);
-  if (!request) return std::move(request).error();
-  return Attempts(*request);
+  Result<HttpRequest> request = client_.EncodeRequest(alert_);
+  if (!request) {
+    // A request we could not build is nobody's fault on the server's side.
+    guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
+    End(std::move(request).error());
+    return;
+  }
+  request_ = *std::move(request);
+  Queue();
 }
 
-// The request every attempt replays (encode.cpp).
-Result<HttpRequest> Call::Prepare(const Alert& input, SteadyTime now) {
-  Result<HttpRequest> request = client_.EncodeRequest(input);
-  // A request we could not build is nobody's fault on the server's side.
-  if (!request) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-  return request;
-}
-
-Result<Classification> Call::Attempts(HttpRequest& request) {
-  for (;;) {
-    const SteadyTime now = client_.clock->SteadyNow();
-    if (stop_.stop_requested()) return Cancelled(now);
-    if (AttemptTimeout(now) <= milliseconds::zero()) return DeadlinePassed(now);
-    // DESIGN.md §2 step 2, per attempt: a slot is held only while a request is in flight, so a
-    // call sleeping between attempts does not keep another from sending.
-    Result<SlotGate::Slot> slot = client_.gate->Acquire(deadline_, stop_, *client_.clock);
-    if (!slot) return Refused(std::move(slot).error());
-    // The attempt's timeout is what remains once the slot is in hand, not before the wait.
-    request.timeout = AttemptTimeout(client_.clock->SteadyNow());
-    if (request.timeout <= milliseconds::zero()) {
-      slot->Release(SlotGate::Signal::kNeutral);
-      return DeadlinePassed(client_.clock->SteadyNow());
-    }
-    Result<HttpResponse> sent = Send(request, *slot);
-    const SteadyTime attempt_end = client_.clock->SteadyNow();
-    const HttpResponse* response = sent ? &*sent : nullptr;
-
-    std::optional<Classification> answer = Interpret(sent);
-    if (!answer && last_error_.code == ErrorCode::kCancelled) return Cancelled(attempt_end);
-
-    const bool out_of_quota = OutOfQuota(response);
-    last_outcome_ = answer ? CallOutcome::kSuccess : OutcomeOf(last_error_, out_of_quota);
-    if (per_attempt_) guard_.Record(last_outcome_, last_duration_, attempt_end);
-    if (answer) return Succeed(std::move(*answer), *sent, attempt_end);
-    if (out_of_quota) {
-      last_error_.message += " (insufficient_quota: not retried)";
-      return GiveUp(last_error_, attempt_end);
-    }
-
-    milliseconds delay{0};
-    std::optional<Error> end = response != nullptr && response->status == 429
-                                   ? Requeue(*response, last_hint_, attempt_end, delay)
-                                   : Decide(response, attempt_end, delay);
-    if (end) return *std::move(end);
-    if (std::optional<Error> ended = Wait(delay)) return *std::move(ended);
+// Stage 2, per attempt: a slot is held only while a request is in flight, so a call waiting
+// between attempts does not keep another from sending.
+void Call::Queue() {
+  const SteadyTime now = client_.clock->SteadyNow();
+  if (AttemptTimeout(now) <= milliseconds::zero()) {
+    End(DeadlinePassed(now));
+    return;
+  }
+  SlotGate::Admission admission =
+      client_.gate->Acquire(deadline_, [self = shared_from_this()](Result<SteadyTime> slot) {
+        self->OnSlot(std::move(slot));
+      });
+  if (admission.refused) {
+    End(Refused(*std::move(admission.refused)));
+  } else if (admission.granted) {
+    Attempt(admission.sent_at);
+  } else {
+    queued_id_ = admission.id;
+    stage_ = Stage::kQueued;
+    ArmDeadline();
   }
 }
 
-// One request on the slot: sent, timed, counted, and the slot given back with what it taught.
-// A 429's Retry-After pauses all sending before the slot is back, so no waiter slips through.
-Result<HttpResponse> Call::Send(HttpRequest& request, SlotGate::Slot& slot) {
-  const SteadyTime attempt_start = client_.clock->SteadyNow();
-  Result<HttpResponse> sent = client_.transport->Send(request, stop_);
-  const SteadyTime attempt_end = client_.clock->SteadyNow();
-  last_hint_ = sent && sent->status == 429 && !OutOfQuota(&*sent) ? PauseSending(*sent, attempt_end)
+void Call::OnSlot(Result<SteadyTime> slot) {
+  if (stage_ != Stage::kQueued) {
+    // Handed a slot after the call ended: it goes straight back.
+    if (slot) client_.gate->Release(SlotGate::Signal::kNeutral, *slot);
+    return;
+  }
+  queued_id_ = 0;
+  Leave();
+  stage_ = Stage::kNew;
+  if (!slot) {
+    End(Refused(std::move(slot).error()));
+    return;
+  }
+  Attempt(*slot);
+}
+
+// Stage 5: the request goes out on the loop with what remains of the deadline, from now.
+void Call::Attempt(SteadyTime sent_at) {
+  slot_ = sent_at;
+  attempt_start_ = client_.clock->SteadyNow();
+  request_.timeout = AttemptTimeout(attempt_start_);
+  if (request_.timeout <= milliseconds::zero()) {
+    client_.gate->Release(SlotGate::Signal::kNeutral, *std::exchange(slot_, std::nullopt));
+    End(DeadlinePassed(attempt_start_));
+    return;
+  }
+  stage_ = Stage::kSending;
+  pending_ = client_.runtime->Send(request_, [self = shared_from_this()](Result<HttpResponse> sent) {
+    self->OnSent(std::move(sent));
+  });
+}
+
+// The attempt's answer: timed, counted, the slot given back with what it taught (a 429's
+// Retry-After pauses all sending before the slot is back, so no waiter slips through), then
+// stages 6 and 7.
+void Call::OnSent(Result<HttpResponse> sent) {
+  pending_ = 0;
+  stage_ = Stage::kNew;
+  const SteadyTime end = client_.clock->SteadyNow();
+  last_hint_ = sent && sent->status == 429 && !OutOfQuota(&*sent) ? PauseSending(*sent, end)
                                                                   : std::nullopt;
-  slot.Release(SignalOf(sent));
+  client_.gate->Release(SignalOf(sent), *std::exchange(slot_, std::nullopt));
   ++attempts_;
-  last_duration_ = attempt_end - attempt_start;
-  if (internal::ClientMetrics* counters = client_.counters) {
+  last_duration_ = end - attempt_start_;
+  if (ClientMetrics* counters = client_.counters) {
     counters->Attempt(last_duration_);
     if (attempts_ > 1) counters->Retry();
   }
-  return sent;
-}
+  const HttpResponse* response = sent ? &*sent : nullptr;
+  std::optional<Classification> answer = Interpret(sent);
+  if (!answer && last_error_.code == ErrorCode::kCancelled) return End(Cancelled(end));
 
-Error Call::DeadlinePassed(SteadyTime now) {
-  if (attempts_ == 0) {
-    // Nothing was sent: the deadline is the caller's, not the server's doing.
-    guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-    return Error{ErrorCode::kTimeout, "call deadline exceeded before the first attempt"};
+  const bool out_of_quota = OutOfQuota(response);
+  last_outcome_ = answer ? CallOutcome::kSuccess : OutcomeOf(last_error_, out_of_quota);
+  if (per_attempt_) guard_.Record(last_outcome_, last_duration_, end);
+  if (answer) return End(Succeed(std::move(*answer), *sent, end));
+  if (out_of_quota) {
+    last_error_.message += " (insufficient_quota: not retried)";
+    return End(GiveUp(last_error_, end));
   }
-  // Per attempt, the permit in hand (taken after the sleep) was never used.
-  if (per_attempt_) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-  Error error = last_error_;
-  error.code = ErrorCode::kTimeout;
-  error.message = "call deadline exceeded; last attempt: " + last_error_.message;
-  return GiveUp(std::move(error), now);
+  milliseconds delay{0};
+  std::optional<Error> ended = response != nullptr && response->status == 429
+                                   ? Requeue(*response, end, delay)
+                                   : Decide(response, end, delay);
+  if (ended) return End(*std::move(ended));
+  WaitThenQueue(delay);
 }
 
-// The limiter ended the call (queue full, deadline passed in the queue) or the caller gave up
-// while it waited. No request was sent for this attempt: it is ignored, as one the deadline
-// stopped; earlier attempts count as they would have.
-Error Call::Refused(Error error) {
+// Stage 6's wait, a timer on the loop (none when a 429's pause is the wait: the queue holds
+// the call), then per attempt a new permit, and the queue again.
+void Call::WaitThenQueue(milliseconds delay) {
+  auto next = [this] {
+    stage_ = Stage::kNew;
+    if (std::optional<Error> refused = NextPermit()) return End(*std::move(refused));
+    Queue();
+  };
+  if (delay <= milliseconds::zero()) return next();
+  stage_ = Stage::kWaiting;
+  pending_ = client_.runtime->Sleep(delay, [self = shared_from_this(), next] {
+    self->pending_ = 0;
+    next();
+  });
+}
+
+void Call::Cancel() {
   const SteadyTime now = client_.clock->SteadyNow();
-  if (error.code == ErrorCode::kCancelled) return Cancelled(now);
-  if (per_attempt_) guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);
-  if (client_.logger) client_.logger->debug("alertllm: {}", error.message);
-  return GiveUp(std::move(error), now);
+  switch (stage_) {
+    case Stage::kNew:
+    case Stage::kEnded:
+      return;
+    case Stage::kFollowing:
+      client_.share->Leave(key_, ticket_);
+      Leave();
+      return End(Error{ErrorCode::kCancelled, "call cancelled"});
+    case Stage::kQueued:
+      client_.gate->Leave(queued_id_);
+      Leave();
+      return End(Cancelled(now));
+    case Stage::kSending:
+      // As a transport's own kCancelled would: the attempt is counted, the slot freed.
+      client_.runtime->Abort(pending_);
+      return OnSent(Error{ErrorCode::kCancelled, "cancelled"});
+    case Stage::kWaiting:
+      client_.runtime->CancelWait(std::exchange(pending_, 0));
+      return End(Cancelled(now));
+  }
 }
 
-// The answer of a 2xx that decodes; otherwise last_error_ says what went wrong.
-std::optional<Classification> Call::Interpret(const Result<HttpResponse>& sent) {
-  if (!sent) {
-    last_error_ = sent.error();
-    return std::nullopt;
-  }
-  const Config& config = client_.config;
-  if (sent->status >= 200 && sent->status < 300) {
-    Result<Classification> decoded =
-        internal::DecodeClassifyResponse(config.protocol, sent->body, config.max_response_bytes);
-    if (decoded) return std::move(*decoded);
-    last_error_ = std::move(decoded).error();
-    last_error_.http_status = sent->status;
-    return std::nullopt;
-  }
-  last_error_ = Error{
-      ErrorCodeForHttpStatus(sent->status),
-      internal::HttpErrorMessage(sent->status, internal::ClassifyPath(config.protocol), sent->body),
-      sent->status};
-  return std::nullopt;
+// A follower or a queued call waits for others no longer than its deadline, in real time.
+void Call::ArmDeadline() {
+  const nanoseconds left = deadline_ - client_.clock->SteadyNow();
+  deadline_timer_ = client_.runtime->Timeout(left, [self = shared_from_this()] {
+    self->deadline_timer_ = 0;
+    self->OnDeadline();
+  });
 }
 
-Classification Call::Succeed(Classification answer, const HttpResponse& response, SteadyTime end) {
-  client_.budget->OnSuccess();
-  guard_.Record(CallOutcome::kSuccess, last_duration_, end);
-  answer.attempts = attempts_;
-  answer.source = "llm";
-  if (answer.request_id.empty()) {
-    if (const std::string* id = response.Header("x-request-id"); id != nullptr) {
-      answer.request_id = *id;
-    }
+void Call::OnDeadline() {
+  if (stage_ == Stage::kFollowing) {
+    client_.share->Leave(key_, ticket_);
+    End(Error{ErrorCode::kTimeout, "call deadline exceeded waiting for a shared request"});
+  } else if (stage_ == Stage::kQueued) {
+    client_.gate->Leave(queued_id_);
+    End(Refused(client_.gate->DeadlineRefusal(client_.clock->SteadyNow())));
   }
-  return answer;
 }
 
-// DESIGN.md §8: a 429's hint (within max_retry_after) pauses every call's sending, not only
-// this one's, and holds the limit's growth for as long again after the pause: a probe above
-// the provider's quota right after it would cost everyone the same pause once more. Returns
-// the hint, whatever it is.
-std::optional<milliseconds> Call::PauseSending(const HttpResponse& response, SteadyTime end) {
-  std::optional<milliseconds> hint = ServerRetryHint(response, client_.clock->SystemNow());
-  if (hint && *hint > milliseconds::zero() && *hint <= client_.config.max_retry_after) {
-    client_.gate->PauseUntil(end + *hint, end + 2 * *hint);
-    if (client_.counters != nullptr) client_.counters->Limited(internal::LimitReason::kRetryAfter);
-  }
-  return hint;
+// Leaving a wait for others: its deadline timer goes.
+void Call::Leave() {
+  if (deadline_timer_ != 0) client_.runtime->CancelWait(std::exchange(deadline_timer_, 0));
 }
 
-// DESIGN.md §3, §4, §8: a 429 (quota aside) goes back to the queue for as long as the deadline
-// allows, spending neither a retry nor a budget token. With a hint, the pause PauseSending set
-// is the wait (the queue holds the call); without one, the call backs off as after its
-// (consecutive 429s)-th failure, then queues again.
-std::optional<Error> Call::Requeue(const HttpResponse& response, std::optional<milliseconds> hint,
-                                   SteadyTime end, milliseconds& delay) {
-  ++rate_limited_;
-  ++consecutive_429_;
-  if (!ShouldRetry(last_error_, &response)) return GiveUp(last_error_, end);
-  const Config& config = client_.config;
-  if (hint && *hint > config.max_retry_after) {
-    last_error_.retry_after = hint;
-    last_error_.message += "; not retried: Retry-After " + std::to_string(hint->count()) +
-                           " ms is above max_retry_after";
-    return GiveUp(last_error_, end);
+// Stage 8's part here: the leader's answer goes to its followers and the cache, then to
+// `done`. Runs once.
+void Call::End(Result<Classification> result) {
+  if (stage_ == Stage::kEnded) return;
+  stage_ = Stage::kEnded;
+  on_stop_.reset();
+  client_.live_calls.erase(this);
+  if (leader_) {
+    leader_ = false;
+    client_.share->Finish(key_, result, client_.clock->SteadyNow(), client_.counters);
   }
-  // A hint of 0 paused nothing: the call backs off instead, or a server answering every
-  // request with "Retry-After: 0" would get them back to back until the deadline.
-  const bool paused = hint && *hint > milliseconds::zero();
-  delay = paused ? milliseconds::zero() : BackoffDelay(consecutive_429_, config, client_.random());
-  const milliseconds wait = paused ? *hint : delay;
-  if (end + wait >= deadline_) {
-    last_error_.retry_after = wait;
-    last_error_.message += "; not retried: the wait of " + std::to_string(wait.count()) +
-                           " ms would end past the call deadline";
-    return GiveUp(last_error_, end);
-  }
-  if (std::optional<Error> open = StopIfBreakerOpen(end)) return open;
-  if (client_.logger) {
-    client_.logger->debug("alertllm: attempt {} rate limited (429), queueing again in {} ms",
-                          attempts_, wait.count());
-  }
-  return std::nullopt;
+  Done done = std::move(done_);
+  done(std::move(result));
 }
 
-// DESIGN.md §4: whether to retry after a failed attempt and after which delay. 429s are not
-// failures here: they count neither as attempts against max_retries nor in the backoff.
-std::optional<Error> Call::Decide(const HttpResponse* response, SteadyTime end,
-                                  milliseconds& delay) {
-  consecutive_429_ = 0;
-  if (ShouldRetry(last_error_, response)) client_.budget->OnFailure();
-  const RetryDecision decision =
-      NextRetry(attempts_ - rate_limited_, client_.config, last_error_, response, client_.random(),
-                end, client_.clock->SystemNow(), deadline_, client_.budget.get());
-  if (decision.server_hint) last_error_.retry_after = decision.server_hint;
-  const std::shared_ptr<spdlog::logger>& logger = client_.logger;
-  if (!decision.retry) {
-    if (decision.reason == NoRetryReason::kBudgetExhausted && client_.counters != nullptr) {
-      client_.counters->BudgetDenial();
-    }
-    if (logger && decision.reason != NoRetryReason::kNotRetryable) {
-      logger->debug("alertllm: not retrying after attempt {}: {}", attempts_,
-                    ToString(decision.reason));
-    }
-    return GiveUp(last_error_, end);
-  }
-  if (std::optional<Error> open = StopIfBreakerOpen(end)) return open;
-  if (logger) {
-    logger->debug("alertllm: attempt {} failed ({}), retrying in {} ms", attempts_,
-                  ClassifyError(last_error_), decision.delay.count());
-  }
-  delay = decision.delay;
-  return std::nullopt;
-}
-
-// An open breaker ends the loop before the sleep: no further request while it is open.
-std::optional<Error> Call::StopIfBreakerOpen(SteadyTime end) {
-  if (client_.breaker->State(end) != CircuitState::kOpen) return std::nullopt;
-  if (!last_error_.retry_after) {
-    const SteadyTime next = client_.breaker->Stats(end).next_retry_at;
-    last_error_.retry_after = next == SteadyTime::max()
-                                  ? client_.config.circuit_breaker.reset_timeout
-                                  : CeilMillis(next - end);
-  }
-  return GiveUp(last_error_, end);
-}
-
-// The sleep before the next attempt, and per attempt, a new permit for it.
-// No sleep at all when there is nothing to wait (a 429 whose hint paused the queue instead).
-std::optional<Error> Call::Wait(milliseconds delay) {
-  if (delay > milliseconds::zero() && !client_.clock->SleepFor(delay, stop_)) {
-    return Cancelled(client_.clock->SteadyNow());
-  }
-  if (!per_attempt_) return std::nullopt;
-  if (!guard_.Acquire(client_.clock->SteadyNow())) {
-    if (!last_error_.retry_after) last_error_.retry_after = CeilMillis(guard_.permit().retry_after);
-    last_error_.attempts = attempts_;
-    return last_error_;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-Result<Classification> internal::ClientState::Classify(const Alert& alert,
-                                                       const CallOptions& options) {
-  return Call(*this, options).Run(alert);
-}
-
-}  // namespace alertllm
+}  // namespace alertllm::internal

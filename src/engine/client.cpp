@@ -11,6 +11,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string_view>
@@ -140,6 +141,7 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
       logger(std::move(dependencies.logger)) {
   const std::string user_agent = std::string("alertllm/") + ALERTLLM_VERSION;
   if (!transport) transport = DefaultTransport(config, user_agent);
+  const bool real_clock = !clock;
   if (!clock) clock = MakeSystemClientClock();
   if (!random) random = DefaultRandom;
 
@@ -151,10 +153,12 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   metrics_options.clock = [clock = clock] { return clock->SteadyNow(); };
   metrics = std::make_shared<internal::ClientMetrics>();
   if (config.enable_metrics) counters = metrics.get();
+  runtime = std::make_unique<internal::Runtime>(
+      transport, clock, real_clock, static_cast<std::size_t>(config.concurrency.max_in_flight));
   // Before the mirror: its first copy must already see the limit gauge at max_in_flight.
-  gate = std::make_unique<internal::SlotGate>(config.concurrency.max_in_flight,
-                                              config.concurrency.adaptive,
-                                              config.concurrency.max_queued, GateHooks(counters));
+  gate = std::make_unique<internal::SlotGate>(
+      config.concurrency.max_in_flight, config.concurrency.adaptive, config.concurrency.max_queued,
+      *runtime, *clock, GateHooks(counters));
   collector = internal::MakeClientCollector(
       metrics, std::make_shared<CircuitBreakerCollector>(breaker, std::move(metrics_options)),
       config.enable_metrics);
@@ -175,8 +179,54 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
   share = std::make_unique<internal::Share>(config);
-  executor = std::make_unique<internal::Executor>(
-      static_cast<std::size_t>(config.concurrency.max_in_flight));
+}
+
+// Every call still in flight ends (kCancelled) while everything it uses is there; then the
+// runtime goes first: its workers stop, its loop runs what is posted and stops.
+internal::ClientState::~ClientState() {
+  closing = true;
+  if (!runtime) return;
+  runtime->Run([this] {
+    std::vector<std::weak_ptr<internal::Call>> calls;
+    calls.reserve(live_calls.size());
+    for (const auto& [key, call] : live_calls) calls.push_back(call);
+    for (const auto& weak : calls) {
+      if (const std::shared_ptr<internal::Call> call = weak.lock()) call->Cancel();
+    }
+  });
+  runtime.reset();
+}
+
+void internal::ClientState::Start(const Alert& alert, CallOptions options, Done done) {
+  auto call = std::make_shared<Call>(*this, alert, std::move(options), std::move(done));
+  runtime->Post([call = std::move(call)] { call->Start(); });
+}
+
+Result<void> internal::ClientState::NotOnLoop() const {
+  if (!runtime->InLoopThread()) return {};
+  return Error{ErrorCode::kUnknown,
+               "a blocking classify call on the client's own thread (inside a "
+               "ClassifyAlertAsync callback) would wait forever: use ClassifyAlertAsync there"};
+}
+
+Result<Classification> internal::ClientState::Ask(const Alert& alert, const CallOptions& options) {
+  if (Result<void> off = NotOnLoop(); !off) return std::move(off).error();
+  struct Waiter {
+    std::mutex mutex;
+    std::condition_variable ended;
+    std::optional<Result<Classification>> result;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  Start(alert, options, [waiter](Result<Classification> raw) {
+    {
+      std::lock_guard lock(waiter->mutex);
+      waiter->result = std::move(raw);
+    }
+    waiter->ended.notify_one();
+  });
+  std::unique_lock lock(waiter->mutex);
+  waiter->ended.wait(lock, [&] { return waiter->result.has_value(); });
+  return *std::move(waiter->result);
 }
 
 SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {
@@ -224,34 +274,22 @@ Result<Classification> HttpLlmClient::ClassifyAlert(const Alert& alert,
   });
 }
 
-// The call runs on one of the executor's threads with a stop token of its own, requested by
-// the caller's token or by the client's destruction, whichever comes first.
+// The call runs on the client's loop with its own copy of the alert; `done` gets the
+// finished result there.
 void HttpLlmClient::ClassifyAlertAsync(const Alert& alert, CallOptions options,
                                        std::function<void(Result<Classification>)> done) {
   internal::ClientState* state = impl_.get();
-  auto shared_done = std::make_shared<std::function<void(Result<Classification>)>>(std::move(done));
-  auto task = [state, alert, options = std::move(options),
-               shared_done](std::stop_token shutdown) mutable {
-    std::stop_source call;
-    const std::stop_callback by_caller(options.stop_token, [&call] { call.request_stop(); });
-    const std::stop_callback by_client(shutdown, [&call] { call.request_stop(); });
-    options.stop_token = call.get_token();
-    Result<Classification> result =
-        internal::NeverThrows<Classification>(*state, [&]() -> Result<Classification> {
-          return state->Finish(alert, state->Ask(alert, options));
-        });
-    Deliver(*shared_done, std::move(result));
-  };
   try {
-    state->executor->Submit(std::move(task));
+    auto owned = std::make_shared<const Alert>(alert);
+    auto finish = [state, owned, done](Result<Classification> raw) {
+      Deliver(done, internal::NeverThrows<Classification>(*state, [&]() -> Result<Classification> {
+                return state->Finish(*owned, std::move(raw));
+              }));
+    };
+    state->Start(*owned, std::move(options), std::move(finish));
   } catch (...) {
-    Deliver(*shared_done, Error{ErrorCode::kUnknown, "could not start a thread for the call"});
+    Deliver(done, Error{ErrorCode::kUnknown, "could not start the call (out of memory)"});
   }
-}
-
-Result<Classification> internal::ClientState::Ask(const Alert& alert, const CallOptions& options) {
-  return share->Answer(alert, *clock, Deadline(options), options.stop_token, counters,
-                       [&] { return Classify(alert, options); });
 }
 
 Result<void> HttpLlmClient::Health(const CallOptions& options) {

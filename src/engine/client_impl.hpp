@@ -2,8 +2,8 @@
 #pragma once
 
 // The state behind HttpLlmClient's pimpl, shared by the units of src/engine/: client.cpp (the
-// public shell, construction, Health), call.cpp (one ClassifyAlert call's stages) and
-// client_metrics.cpp (the llm_client_* families).
+// public shell, construction, Health), call.cpp and decide.cpp (one call's stages), batch.cpp,
+// finish.cpp and client_metrics.cpp (the llm_client_* families).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,13 +13,15 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "alertllm/client.hpp"
 #include "codec/protocol.hpp"
+#include "engine/call.hpp"
 #include "engine/client_metrics.hpp"
-#include "engine/executor.hpp"
+#include "engine/runtime.hpp"
 #include "engine/share.hpp"
 #include "limiter/slot_gate.hpp"
 #include "metrics/registry_mirror.hpp"
@@ -36,18 +38,24 @@ std::string HttpErrorMessage(int status, std::string_view what, std::string_view
 /// units of src/engine/ can name it.
 ///
 /// Thread-safety: as HttpLlmClient's; the members are set in the constructor and then only
-/// read, apart from the atomics and what the breaker, budget and metrics guard themselves.
+/// read, apart from the atomics, what the breaker, budget and metrics guard themselves, and
+/// what only the loop thread touches (share, gate, live_calls).
 struct ClientState {
   using SteadyTime = std::chrono::steady_clock::time_point;
+  using Done = std::function<void(Result<Classification>)>;
 
   ClientState(Config config, ClientDependencies dependencies);
+  /// Ends every call in flight as kCancelled, then stops the loop.
+  ~ClientState();
 
-  /// DESIGN.md §2 step 1 (share.cpp), then steps 3–7 if the call is to make the request: the
-  /// LLM's answer, a shared one, or the error, before the fallback.
+  /// Starts a call (call.hpp) for `alert` on the loop; `done` gets its raw answer (before the
+  /// fallback) on the loop thread. `alert` must stay valid until then. Thread-safe.
+  void Start(const Alert& alert, CallOptions options, Done done);
+  /// A call plus a wait: the raw answer, on the calling thread (not the loop's).
   Result<Classification> Ask(const Alert& alert, const CallOptions& options);
-  /// DESIGN.md §2 steps 3–7 for one alert (call.cpp): admission, encode, attempts, decide,
-  /// record.
-  Result<Classification> Classify(const Alert& alert, const CallOptions& options);
+  /// kUnknown on the loop thread, where waiting for a call would wait forever (a blocking
+  /// entry point called from a ClassifyAlertAsync callback).
+  Result<void> NotOnLoop() const;
   /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
   /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
   Result<HttpRequest> EncodeRequest(const Alert& alert) const;
@@ -72,16 +80,20 @@ struct ClientState {
   std::shared_ptr<RegistryMirror> mirror;  // null unless a registry was given and metrics are on
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
+  /// Where every call runs; destroyed first of all (in ~ClientState), after the calls ended.
+  std::unique_ptr<Runtime> runtime;
+  /// DESIGN.md §2 step 1, on the loop.
   std::unique_ptr<Share> share;
-  /// DESIGN.md §2 step 2: the slots every HTTP attempt of a ClassifyAlert call waits for.
+  /// DESIGN.md §2 step 2: the slots every HTTP attempt waits for, on the loop.
   std::unique_ptr<SlotGate> gate;
+  /// The calls started and not yet ended, for the destructor; loop thread only.
+  std::unordered_map<const Call*, std::weak_ptr<Call>> live_calls;
+  /// Set by the destructor: calls that start from now on end at once as kCancelled.
+  std::atomic<bool> closing{false};
   std::string classify_url;
   std::string health_url;
   std::atomic<std::int64_t> next_failure_log_ns{0};
   std::atomic<std::uint64_t> suppressed_failure_logs{0};
-  // Runs ClassifyAlertAsync()'s calls. Declared last, so destroyed first: its calls end (as
-  // kCancelled) while everything they use is still there.
-  std::unique_ptr<Executor> executor;
 };
 
 // The public entry points never throw: anything that escapes `body` becomes kUnknown.

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <utility>
 
 namespace alertllm::internal {
@@ -45,56 +46,32 @@ std::string Share::KeyOf(const Alert& alert) const {
   return key;
 }
 
-Result<Classification> Share::Answer(const Alert& alert, const ClientClock& clock,
-                                     SteadyTime deadline, const std::stop_token& stop,
-                                     ClientMetrics* counters, const Ask& ask) {
-  if (!enabled_) return ask();
-  const std::string key = KeyOf(alert);
-  if (std::optional<Classification> kept = cache_.Get(key, clock.SteadyNow())) {
+Share::Joined Share::Join(const std::string& key, SteadyTime now, ClientMetrics* counters,
+                          SingleFlight::Follower follower) {
+  Joined joined;
+  if (!enabled_) return joined;
+  if (std::optional<Classification> kept = cache_.Get(key, now)) {
     Count(counters, CacheLookup::kHit, cache_.size());
-    return SharedAnswer(*std::move(kept));
+    joined.role = Joined::Role::kHit;
+    joined.answer = SharedAnswer(*std::move(kept));
+    return joined;
   }
-  for (;;) {
-    const SingleFlight::Ticket ticket = flights_.Join(key);
-    if (ticket.leader) {
-      // Another leader may have kept its answer and left between the lookup above and Join().
-      if (std::optional<Classification> kept = cache_.Get(key, clock.SteadyNow())) {
-        flights_.Finish(key, ticket, *kept);
-        Count(counters, CacheLookup::kHit, cache_.size());
-        return SharedAnswer(*std::move(kept));
-      }
-      return Lead(key, ticket, clock, counters, ask);
-    }
-    std::optional<SingleFlight::Answer> answer =
-        ticket.flight->Wait(deadline - clock.SteadyNow(), stop);
-    if (stop.stop_requested()) return Error{ErrorCode::kCancelled, "call cancelled"};
-    if (!answer) {
-      return Error{ErrorCode::kTimeout, "call deadline exceeded waiting for a shared request"};
-    }
-    // The leader's caller gave up; its request says nothing about this call, which asks again.
-    if (!*answer && answer->error().code == ErrorCode::kCancelled) continue;
-    Count(counters, CacheLookup::kShared, cache_.size());
-    if (!*answer) return std::move(answer)->error();
-    return SharedAnswer(**std::move(answer));
-  }
+  joined.ticket = flights_.Join(key, std::move(follower));
+  if (joined.ticket != 0) joined.role = Joined::Role::kFollow;
+  return joined;
 }
 
-Result<Classification> Share::Lead(const std::string& key, const SingleFlight::Ticket& ticket,
-                                   const ClientClock& clock, ClientMetrics* counters,
-                                   const Ask& ask) {
-  // Followers wait on this flight: it must be finished whatever `ask` does, throwing included.
-  struct Finisher {
-    SingleFlight& flights;
-    const std::string& key;
-    const SingleFlight::Ticket& ticket;
-    Result<Classification> answer{Error{ErrorCode::kUnknown, "the shared request failed"}};
-    ~Finisher() { flights.Finish(key, ticket, answer); }
-  } finisher{flights_, key, ticket};
-  finisher.answer = ask();
+void Share::Finish(const std::string& key, const Result<Classification>& answer, SteadyTime now,
+                   ClientMetrics* counters) {
+  if (!enabled_) return;
   // The answer is as fresh as the moment it arrived, not as the call's start.
-  if (finisher.answer) cache_.Put(key, *finisher.answer, clock.SteadyNow());
+  if (answer) cache_.Put(key, *answer, now);
   Count(counters, CacheLookup::kMiss, cache_.size());
-  return finisher.answer;
+  flights_.Finish(key, answer);
+}
+
+void Share::CountShared(ClientMetrics* counters) const {
+  Count(counters, CacheLookup::kShared, cache_.size());
 }
 
 }  // namespace alertllm::internal

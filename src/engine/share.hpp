@@ -3,11 +3,10 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
+#include <optional>
 #include <string>
 
 #include "alertllm/alert.hpp"
-#include "alertllm/client.hpp"
 #include "alertllm/config.hpp"
 #include "alertllm/result.hpp"
 #include "cache/answer_cache.hpp"
@@ -21,26 +20,40 @@ Classification SharedAnswer(Classification answer);
 
 /// DESIGN.md §2 step 1, sharing: calls for the same alert — key (fingerprint, status) and the
 /// client's identity (model, protocol, prompt) — get one LLM answer. A fresh cached answer
-/// returns at once; a call whose key is in flight waits for that request; otherwise the call
-/// makes the request (`ask`) and its answer is handed to everyone who waited, and kept for
-/// `cache.ttl` when it is a success. Errors are shared with the callers already waiting but
-/// never kept. An answer the call did not request itself has `source` "cache" and `attempts`
-/// 0. With `cache.enabled` false every call asks.
+/// returns at once; a call whose key is in flight follows that request; otherwise the call
+/// leads: it makes the request and its answer (Finish) goes to everyone who followed, and is
+/// kept for `cache.ttl` when it is a success. Errors are handed to the followers but never
+/// kept. With `cache.enabled` false every call leads and nothing is shared.
 ///
-/// Thread-safe: every member may be called concurrently.
+/// Thread-safety: NOT thread-safe; the client's loop thread only (`cached()` aside: the cache
+/// locks itself).
 class Share {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
-  using Ask = std::function<Result<Classification>()>;
+
+  /// What Join() found.
+  struct Joined {
+    enum class Role { kHit, kLead, kFollow } role = Role::kLead;
+    /// kHit: the cached answer, already SharedAnswer().
+    std::optional<Classification> answer;
+    /// kFollow: for Leave().
+    SingleFlight::Ticket ticket = 0;
+  };
 
   explicit Share(const Config& config);
 
-  /// The answer for `alert`, by `clock`'s time; a follower waits at most until `deadline`
-  /// (kTimeout) and ends at once with kCancelled when `stop` is requested. Counts cache lookups
-  /// into `counters` when it is not null.
-  Result<Classification> Answer(const Alert& alert, const ClientClock& clock, SteadyTime deadline,
-                                const std::stop_token& stop, ClientMetrics* counters,
-                                const Ask& ask);
+  /// The call for `key` at `now`: a hit (counted), the leader, or a follower whose `follower`
+  /// runs with the leader's answer.
+  Joined Join(const std::string& key, SteadyTime now, ClientMetrics* counters,
+              SingleFlight::Follower follower);
+  /// A follower gives up.
+  void Leave(const std::string& key, SingleFlight::Ticket ticket) { flights_.Leave(key, ticket); }
+  /// The leader's answer, as it arrived at `now` (before any fallback): kept when a success,
+  /// counted as a miss, and handed to the followers.
+  void Finish(const std::string& key, const Result<Classification>& answer, SteadyTime now,
+              ClientMetrics* counters);
+  /// Counts a follower's answer (or a batch's repeat of an alert) as shared.
+  void CountShared(ClientMetrics* counters) const;
 
   /// False when `cache.enabled` is: then every call asks.
   bool enabled() const { return enabled_; }
@@ -56,9 +69,6 @@ class Share {
   std::size_t waiting() const { return flights_.waiting(); }
 
  private:
-  Result<Classification> Lead(const std::string& key, const SingleFlight::Ticket& ticket,
-                              const ClientClock& clock, ClientMetrics* counters, const Ask& ask);
-
   const bool enabled_;
   const std::string identity_;
   AnswerCache cache_;
