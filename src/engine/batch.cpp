@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/batch.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -33,37 +34,42 @@ BatchRun::BatchRun(ClientState& client, std::span<const Alert> alerts,
       remaining_(asked_.size()),
       raw_(alerts.size(), Error{ErrorCode::kUnknown, "the batch ended before this alert was asked"}) {}
 
-void BatchRun::Feed() {
-  while (in_progress_ < window_ && next_ < asked_.size()) {
-    const std::size_t index = asked_[next_++];
-    ++in_progress_;
-    try {
-      client_.Start(alerts_[index], options_,
-                    [self = shared_from_this(), index](Result<Classification> raw) {
-                      self->OnAnswer(index, std::move(raw));
-                    });
-    } catch (const std::exception&) {
-      // Out of memory: this alert ends with an error of its own rather than never.
-      OnAnswer(index, Error{ErrorCode::kUnknown, "could not start the call (out of memory)"});
+std::vector<Result<Classification>> BatchRun::Run() {
+  std::size_t next = 0;
+  std::unique_lock lock(mutex_);
+  while (next < asked_.size()) {
+    const std::size_t room = window_ - in_flight_;
+    in_flight_ += std::min(room, asked_.size() - next);
+    lock.unlock();
+    std::vector<std::shared_ptr<Call>> calls;
+    for (std::size_t taken = 0; taken < room && next < asked_.size(); ++taken, ++next) {
+      const std::size_t index = asked_[next];
+      try {
+        calls.push_back(client_.Prepare(
+            alerts_[index], options_, [self = shared_from_this(), index](Result<Classification> raw) {
+              self->OnAnswer(index, std::move(raw));
+            }));
+      } catch (const std::exception&) {
+        // Out of memory: this alert ends with an error of its own rather than never.
+        OnAnswer(index, Error{ErrorCode::kUnknown, "could not start the call (out of memory)"});
+      }
     }
+    client_.runtime->Post([calls = std::move(calls)] {
+      for (const auto& call : calls) call->Start();
+    });
+    lock.lock();
+    progress_.wait(lock, [this] { return in_flight_ <= window_ / 2; });
   }
+  progress_.wait(lock, [this] { return remaining_ == 0; });
+  return std::move(raw_);
 }
 
 void BatchRun::OnAnswer(std::size_t index, Result<Classification> raw) {
   raw_[index] = std::move(raw);
-  --in_progress_;
-  {
-    std::lock_guard lock(mutex_);
-    --remaining_;
-  }
-  ended_.notify_one();
-  Feed();
-}
-
-std::vector<Result<Classification>> BatchRun::Wait() {
-  std::unique_lock lock(mutex_);
-  ended_.wait(lock, [this] { return remaining_ == 0; });
-  return std::move(raw_);
+  std::lock_guard lock(mutex_);
+  --remaining_;
+  // Only the two moments the caller waits for wake it: half the window free, the last answer.
+  if (--in_flight_ == window_ / 2 || remaining_ == 0) progress_.notify_one();
 }
 
 }  // namespace alertllm::internal
@@ -91,8 +97,7 @@ std::vector<Result<Classification>> HttpLlmClient::ClassifyAlerts(std::span<cons
     auto run = std::make_shared<internal::BatchRun>(
         impl, alerts, std::move(asked), options,
         static_cast<std::size_t>(impl.config.concurrency.max_in_flight));
-    impl.runtime->Post([run] { run->Feed(); });
-    const std::vector<Result<Classification>> raw = run->Wait();
+    const std::vector<Result<Classification>> raw = run->Run();
     for (std::size_t i = 0; i < alerts.size(); ++i) {
       if (first[i] != i) impl.share->CountShared(impl.counters);
       results[i] = impl.Finish(alerts[i], first[i] == i ? raw[i] : internal::AsShared(raw[first[i]]));

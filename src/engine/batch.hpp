@@ -25,21 +25,22 @@ std::vector<std::size_t> FirstOfEachKey(std::span<const Alert> alerts, const Sha
 /// the answer as a shared one (`source` "cache", `attempts` 0), or the same error.
 Result<Classification> AsShared(const Result<Classification>& first);
 
-/// The asks of one ClassifyAlerts() call: started on the client's loop at most `window` at a
-/// time (so a batch of 100,000 alerts holds a window of calls, not 100,000, and never fills
-/// the limiter's queue by itself), the next one as each ends.
+/// The asks of one ClassifyAlerts() call, fed to the client's loop by the calling thread: at
+/// most `window` in flight (so a batch of 100,000 alerts holds a window of calls, not 100,000,
+/// and never fills the limiter's queue by itself). The caller prepares (and encodes) the next
+/// half window while the loop sends, and sleeps between: the loop wakes it only when half the
+/// window is free or the last ask has ended.
 ///
-/// Thread-safety: Feed() on the loop thread; Wait() on the caller's.
+/// Thread-safety: Run() on the caller's thread; the answers arrive on the loop's.
 class BatchRun : public std::enable_shared_from_this<BatchRun> {
  public:
-  /// `alerts` must stay valid until Wait() returns; `asked` are the indexes to ask.
+  /// `alerts` must stay valid until Run() returns; `asked` are the indexes to ask.
   BatchRun(ClientState& client, std::span<const Alert> alerts, std::vector<std::size_t> asked,
            CallOptions options, std::size_t window);
 
-  /// Starts asks until the window is full or none is left.
-  void Feed();
-  /// Waits for every ask to end; the raw answers by alert index (unasked ones: kUnknown).
-  std::vector<Result<Classification>> Wait();
+  /// Asks every alert of `asked` and waits for them; the raw answers by alert index (unasked
+  /// ones: kUnknown).
+  std::vector<Result<Classification>> Run();
 
  private:
   void OnAnswer(std::size_t index, Result<Classification> raw);
@@ -49,10 +50,9 @@ class BatchRun : public std::enable_shared_from_this<BatchRun> {
   const std::vector<std::size_t> asked_;
   const CallOptions options_;
   const std::size_t window_;
-  std::size_t next_ = 0;         // loop thread only
-  std::size_t in_progress_ = 0;  // loop thread only
   std::mutex mutex_;
-  std::condition_variable ended_;
+  std::condition_variable progress_;
+  std::size_t in_flight_ = 0;                // guarded by mutex_
   std::size_t remaining_;                    // guarded by mutex_
   std::vector<Result<Classification>> raw_;  // an ask's slot is written once, by its answer
 };

@@ -26,6 +26,11 @@ Call::Call(ClientState& client, const Alert& alert, CallOptions options, Done do
 
 Call::~Call() = default;
 
+void Call::EncodeAhead() {
+  if (client_.breaker->State(client_.clock->SteadyNow()) != CircuitState::kClosed) return;
+  encoded_ = client_.EncodeRequest(alert_);
+}
+
 void Call::Start() {
   if (options_.stop_token.stop_requested() || client_.closing) {
     End(Error{ErrorCode::kCancelled, "call cancelled"});
@@ -97,7 +102,8 @@ void Call::Admit() {
               std::chrono::ceil<milliseconds>(guard_.permit().retry_after), 0});
     return;
   }
-  Result<HttpRequest> request = client_.EncodeRequest(alert_);
+  Result<HttpRequest> request =
+      encoded_ ? *std::exchange(encoded_, std::nullopt) : client_.EncodeRequest(alert_);
   if (!request) {
     // A request we could not build is nobody's fault on the server's side.
     guard_.Record(CallOutcome::kIgnored, nanoseconds::zero(), now);

@@ -43,6 +43,10 @@ class Call : public std::enable_shared_from_this<Call> {
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
+  /// Stage 4 ahead of time, on the caller's thread, so the loop's one thread does not spend
+  /// its time encoding: only while the breaker is closed, so that a call the breaker would
+  /// reject still costs no encoding. Before Start(); optional.
+  void EncodeAhead();
   /// Stage 1. Loop thread; once.
   void Start();
   /// Ends the call now as kCancelled, whatever it waits for; after it ended, nothing.
@@ -100,6 +104,7 @@ class Call : public std::enable_shared_from_this<Call> {
   Runtime::Id deadline_timer_ = 0;   // while following or queued
   std::optional<std::stop_callback<std::function<void()>>> on_stop_;
   HttpRequest request_;
+  std::optional<Result<HttpRequest>> encoded_;  // EncodeAhead()'s, until Admit() takes it
   int attempts_ = 0;         // requests sent, 429s included
   int rate_limited_ = 0;     // of which 429s: they spend no retry (max_retries counts the rest)
   int consecutive_429_ = 0;  // the backoff exponent of a 429 without a hint

@@ -197,9 +197,15 @@ internal::ClientState::~ClientState() {
   runtime.reset();
 }
 
-void internal::ClientState::Start(const Alert& alert, CallOptions options, Done done) {
+std::shared_ptr<internal::Call> internal::ClientState::Prepare(const Alert& alert,
+                                                               CallOptions options, Done done) {
   auto call = std::make_shared<Call>(*this, alert, std::move(options), std::move(done));
-  runtime->Post([call = std::move(call)] { call->Start(); });
+  call->EncodeAhead();
+  return call;
+}
+
+void internal::ClientState::Start(const Alert& alert, CallOptions options, Done done) {
+  runtime->Post([call = Prepare(alert, std::move(options), std::move(done))] { call->Start(); });
 }
 
 Result<void> internal::ClientState::NotOnLoop() const {

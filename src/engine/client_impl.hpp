@@ -48,8 +48,11 @@ struct ClientState {
   /// Ends every call in flight as kCancelled, then stops the loop.
   ~ClientState();
 
-  /// Starts a call (call.hpp) for `alert` on the loop; `done` gets its raw answer (before the
-  /// fallback) on the loop thread. `alert` must stay valid until then. Thread-safe.
+  /// A call (call.hpp) for `alert`, encoded ahead on this thread; `done` will get its raw
+  /// answer (before the fallback) on the loop thread. `alert` must stay valid until then.
+  /// Thread-safe; post the call's Start() to the loop.
+  std::shared_ptr<Call> Prepare(const Alert& alert, CallOptions options, Done done);
+  /// Prepare() and start on the loop. Thread-safe.
   void Start(const Alert& alert, CallOptions options, Done done);
   /// A call plus a wait: the raw answer, on the calling thread (not the loop's).
   Result<Classification> Ask(const Alert& alert, const CallOptions& options);

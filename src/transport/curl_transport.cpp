@@ -322,6 +322,21 @@ class CurlTransport final : public Transport, public LoopTransport {
     KeepIdle(idle_easy_, std::move(easy));
   }
 
+  // libcurl's URL parser costs microseconds a request, and a client sends to one URL: the last
+  // one that passed is remembered.
+  std::optional<Error> CheckUrlOnce(const std::string& url) const {
+    {
+      const std::lock_guard lock(checked_mutex_);
+      if (url == checked_url_) return std::nullopt;
+    }
+    std::optional<Error> error = internal::CheckUrl(url);
+    if (!error) {
+      const std::lock_guard lock(checked_mutex_);
+      checked_url_ = url;
+    }
+    return error;
+  }
+
   // The checks of Send() and Start() before anything is sent, and the header list.
   Result<void> Prepare(const HttpRequest& request, HeaderList& headers,
                        const std::stop_token& stop) const {
@@ -333,7 +348,7 @@ class CurlTransport final : public Transport, public LoopTransport {
       return Error{ErrorCode::kInvalidRequest,
                    "unsupported HTTP method '" + Clip(request.method, 16) + "' (GET or POST)"};
     }
-    if (auto error = internal::CheckUrl(request.url)) return *std::move(error);
+    if (auto error = CheckUrlOnce(request.url)) return *std::move(error);
     if (request.timeout <= std::chrono::milliseconds::zero()) {
       // libcurl reads a zero timeout as "none"; a caller whose deadline has passed means the
       // opposite.
@@ -433,6 +448,8 @@ class CurlTransport final : public Transport, public LoopTransport {
   const CURLcode init_code_;
   // Declared before the pools so that it is destroyed after every handle that uses it.
   Share share_;
+  mutable std::mutex checked_mutex_;
+  mutable std::string checked_url_;  // guarded by checked_mutex_
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<PooledHandle>> idle_;  // guarded by pool_mutex_
   std::vector<EasyPtr> idle_easy_;                   // guarded by pool_mutex_

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/io_loop.hpp"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -16,8 +23,8 @@ namespace {
 // with the handles added, but shrinks again as they are removed; a client with many calls in
 // flight would otherwise close most of its connections after each burst.
 constexpr long kMaxCachedConnections = 1024;
-// The longest curl_multi_poll() waits. Every wakeup source (socket, libcurl timer, Post(),
-// the next timer) ends it earlier; this only bounds the wait if one is ever lost.
+// The longest epoll_wait() waits. Every wakeup source (socket, libcurl timer, Post(), the next
+// timer) ends it earlier; this only bounds the wait if one is ever lost.
 constexpr int kMaxPollMs = 1000;
 
 // Callbacks must not throw; one that does is stopped here so the loop keeps running.
@@ -39,6 +46,20 @@ IoLoop::IoLoop() {
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &IoLoop::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &IoLoop::OnCurlTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = wake_fd_;
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+    CloseFds();
+    curl_multi_cleanup(multi_);
+    throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+  }
   try {
     // Held while the thread starts so that thread_id_ is written before Loop() reads anything:
     // Loop() takes the mutex first.
@@ -46,9 +67,21 @@ IoLoop::IoLoop() {
     thread_ = std::thread(&IoLoop::Loop, this);
     thread_id_ = thread_.get_id();
   } catch (...) {
+    CloseFds();
     curl_multi_cleanup(multi_);
     throw;
   }
+}
+
+void IoLoop::CloseFds() noexcept {
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  epoll_fd_ = wake_fd_ = -1;
+}
+
+void IoLoop::Wake() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
 }
 
 IoLoop::~IoLoop() {
@@ -56,7 +89,7 @@ IoLoop::~IoLoop() {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
+  Wake();
   thread_.join();
 
   // The loop thread is gone: what it left is this thread's now.
@@ -70,7 +103,8 @@ IoLoop::~IoLoop() {
   running.clear();
   timers_.clear();
   timer_times_.clear();
-  curl_multi_cleanup(multi_);
+  curl_multi_cleanup(multi_);  // may still tell OnSocket to forget sockets: before the fds go
+  CloseFds();
 }
 
 void IoLoop::Post(Task task) {
@@ -78,7 +112,9 @@ void IoLoop::Post(Task task) {
     const std::lock_guard lock(mutex_);
     posted_.push_back(std::move(task));
   }
-  curl_multi_wakeup(multi_);
+  // From the loop thread itself (a stage posting the next) the loop is awake already and polls
+  // with a zero timeout while tasks wait: no wakeup, which would cost a write and a read.
+  if (!InLoopThread()) Wake();
 }
 
 void IoLoop::Run(Task task) {
@@ -173,11 +209,82 @@ void IoLoop::Loop() {
       }
     }
     RunDueTimers();
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    FinishDoneTransfers();
-    curl_multi_poll(multi_, nullptr, 0, PollTimeoutMs(), nullptr);
+    WaitAndAct();
   }
+}
+
+// libcurl's timer first (a transfer just added starts there), then a wait for whatever comes
+// next, and libcurl told about each socket that is ready, and only those.
+void IoLoop::WaitAndAct() {
+  int running = 0;
+  if (curl_due_ && *curl_due_ <= std::chrono::steady_clock::now()) {
+    curl_due_.reset();
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    FinishDoneTransfers();
+  }
+  std::array<epoll_event, 64> events{};
+  const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                 PollTimeoutMs());
+  for (int i = 0; i < ready; ++i) {
+    const epoll_event& event = events[static_cast<std::size_t>(i)];
+    if (event.data.fd == wake_fd_) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t got = ::read(wake_fd_, &count, sizeof count);
+      continue;
+    }
+    if (idle_sockets_.count(event.data.fd) > 0) {
+      // An idle connection the server closed or wrote to: libcurl finds out when it next uses
+      // it; until then the loop stops hearing about it.
+      Watch(event.data.fd, 0);
+      continue;
+    }
+    int mask = 0;
+    if ((event.events & EPOLLIN) != 0) mask |= CURL_CSELECT_IN;
+    if ((event.events & EPOLLOUT) != 0) mask |= CURL_CSELECT_OUT;
+    if ((event.events & (EPOLLERR | EPOLLHUP)) != 0) mask |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, event.data.fd, mask, &running);
+  }
+  FinishDoneTransfers();
+}
+
+// libcurl says which sockets to watch and for what; the loop's epoll set follows. A socket
+// libcurl stops watching (a keep-alive connection between requests) stays in the set, idle,
+// so that the next request on it costs one epoll_ctl rather than three (add, modify, delete);
+// the kernel drops it from the set by itself when libcurl closes it.
+int IoLoop::OnSocket(CURL*, curl_socket_t socket, int what, void* loop, void* assigned) {
+  auto* self = static_cast<IoLoop*>(loop);
+  if (what == CURL_POLL_REMOVE) {
+    curl_multi_assign(self->multi_, socket, nullptr);
+    self->idle_sockets_.insert(socket);
+    return 0;
+  }
+  self->idle_sockets_.erase(socket);
+  std::uint32_t events = 0;
+  if ((what & CURL_POLL_IN) != 0) events |= EPOLLIN;
+  if ((what & CURL_POLL_OUT) != 0) events |= EPOLLOUT;
+  self->Watch(socket, events);
+  // Any non-null pointer marks the socket as one libcurl watches.
+  if (assigned == nullptr) curl_multi_assign(self->multi_, socket, self);
+  return 0;
+}
+
+void IoLoop::Watch(curl_socket_t socket, std::uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = socket;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  }
+}
+
+int IoLoop::OnCurlTimer(CURLM*, long timeout_ms, void* loop) {
+  auto* self = static_cast<IoLoop*>(loop);
+  if (timeout_ms < 0) {
+    self->curl_due_.reset();
+  } else {
+    self->curl_due_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
 }
 
 void IoLoop::RunTasks(std::vector<Task>& tasks) {
@@ -225,8 +332,12 @@ int IoLoop::PollTimeoutMs() {
     const std::lock_guard lock(mutex_);
     if (!posted_.empty() || stopping_) return 0;
   }
-  if (timers_.empty()) return kMaxPollMs;
-  const auto left = timers_.begin()->first.first - std::chrono::steady_clock::now();
+  std::optional<TimePoint> next = curl_due_;
+  if (!timers_.empty() && (!next || timers_.begin()->first.first < *next)) {
+    next = timers_.begin()->first.first;
+  }
+  if (!next) return kMaxPollMs;
+  const auto left = *next - std::chrono::steady_clock::now();
   if (left <= std::chrono::steady_clock::duration::zero()) return 0;
   // Rounded up: rounded down, a timer less than 1 ms away would make the loop poll with a zero
   // timeout, spinning until it is due.

@@ -10,8 +10,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -19,8 +21,10 @@ namespace alertllm::internal {
 
 /// One thread driving one libcurl multi handle (DESIGN.md §2): the transfers of every call of a
 /// client, the timers its calls wait on and the tasks other threads post to it all run on that
-/// thread, in curl_multi_poll(), which wakes for socket activity, libcurl's own timers, the
-/// next timer here, or a Post().
+/// thread. It waits in epoll_wait() for the sockets libcurl asks it to watch, libcurl's own
+/// timer, the next timer here, or a Post(), and hands libcurl only the socket that is ready
+/// (curl_multi_socket_action), so the cost of a turn does not grow with the transfers in
+/// flight as curl_multi_perform()'s does.
 ///
 /// Every callback (task, timer, transfer end) runs on the loop thread, never inside the member
 /// function that registered or cancelled it. Callbacks must not throw; one that does is
@@ -87,8 +91,19 @@ class IoLoop {
   void RunTasks(std::vector<Task>& tasks);
   void RunDueTimers();
   void FinishDoneTransfers();
+  void WaitAndAct();
+  void Wake() noexcept;
+  void Watch(curl_socket_t socket, std::uint32_t events);
+  void CloseFds() noexcept;
   int PollTimeoutMs();
+  // libcurl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION.
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* loop, void* assigned);
+  static int OnCurlTimer(CURLM* multi, long timeout_ms, void* loop);
   CURLM* multi_ = nullptr;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // an eventfd: Post() from another thread writes, the loop reads
+  std::optional<TimePoint> curl_due_;
+  std::unordered_set<curl_socket_t> idle_sockets_;  // in the epoll set, unwatched by libcurl  // when libcurl wants curl_multi_socket_action(TIMEOUT)
   std::thread::id thread_id_;
   std::mutex mutex_;
   std::vector<Task> posted_;  // guarded by mutex_
