@@ -12,7 +12,8 @@
 
 namespace alertllm::internal {
 
-/// The threads behind HttpLlmClient::ClassifyAlertAsync(): tasks run in submission order on at
+/// The worker threads of a client's Runtime, for what cannot run on its loop: a blocking
+/// Transport's Send() and a custom clock's SleepFor(). Tasks run in submission order on at
 /// most `max_threads` threads, started as the queue needs them and kept until destruction.
 /// Each task gets the executor's stop token, requested when the executor is destroyed; the
 /// destructor then runs every task still queued (with that token requested, so each ends at
