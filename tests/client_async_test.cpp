@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// HttpLlmClient::ClassifyAlertAsync(): `done` exactly once per call, on a thread of the
-// client's, and every unfinished call ended as kCancelled when the client goes away.
+// HttpLlmClient::ClassifyAlertAsync(): `done` exactly once per call, on the client's I/O
+// thread, and every unfinished call ended as kCancelled when the client goes away.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -64,6 +64,26 @@ TEST(ClientAsyncTest, DoneGetsTheResultOnAThreadOfTheClient) {
   EXPECT_EQ(result->summary, "CPU high");
   EXPECT_EQ(result->source, "llm");
   EXPECT_NE(thread, std::this_thread::get_id());
+}
+
+// `done` runs on the client's I/O thread: a blocking call there would wait for that very
+// thread, so it is refused with kUnknown instead of hanging; an async one is fine.
+TEST(ClientAsyncTest, ABlockingCallInsideDoneIsRefusedNotDeadlocked) {
+  auto transport = std::make_shared<mocks::FakeTransport>();
+  transport->SetDefault({Ok(), {}, {}});
+  auto client = MakeClient(transport);
+  std::promise<std::pair<Result<Classification>, Result<Classification>>> answered;
+  client->ClassifyAlertAsync(OnNode(1), {}, [&](Result<Classification>) {
+    Result<Classification> blocking = client->ClassifyAlert(OnNode(2));
+    client->ClassifyAlertAsync(OnNode(3), {}, [&, blocking](Result<Classification> nested) {
+      answered.set_value({blocking, std::move(nested)});
+    });
+  });
+  auto [blocking, nested] = answered.get_future().get();
+  ASSERT_FALSE(blocking.has_value());
+  EXPECT_EQ(blocking.error().code, ErrorCode::kUnknown);
+  EXPECT_NE(blocking.error().message.find("use ClassifyAlertAsync there"), std::string::npos);
+  EXPECT_TRUE(nested.has_value());
 }
 
 TEST(ClientAsyncTest, EveryCallGetsExactlyOneResult) {

@@ -2,7 +2,7 @@
 #pragma once
 
 // What one HTTP attempt's result means to the breaker (DESIGN.md §3) and to the limiter (§8):
-// pure functions, shared by the thread-per-call engine and whatever drives requests next.
+// pure functions the engine (decide.cpp) applies to each attempt.
 #include <string>
 
 #include "alertllm/errors.hpp"
