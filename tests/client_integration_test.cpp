@@ -2,12 +2,15 @@
 // HttpLlmClient end to end: real libcurl against a real cpp-httplib server on 127.0.0.1, port
 // chosen by the kernel, speaking both wire protocols.
 #include <httplib.h>
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -18,6 +21,7 @@
 
 #include "alertllm/client.hpp"
 #include "alertllm/errors.hpp"
+#include "fixed_answer_server.hpp"
 #include "support/local_http_server.hpp"
 
 namespace alertllm {
@@ -192,38 +196,23 @@ TEST_F(ClientIntegrationTest, HealthOfBothProtocols) {
 }
 
 // A storm against a slow LLM: hundreds of requests in flight from one client, on its one I/O
-// thread, every alert answered, one request per distinct alert.
+// thread, every alert answered, one request per distinct alert. The server is the load tool's
+// epoll server (tools/load): one thread, a listen backlog of 1,024, answers held `latency_ms`
+// on timers, and a quota of requests held at once that it answers beyond with 429.
 class ClientStormTest : public ::testing::Test {
  protected:
-  static constexpr int kServerThreads = 300;
-
-  void SetUp() override {
-    // Enough server threads that the server is not what limits the requests in flight.
-    server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-    server_.set_keep_alive_max_count(100000);
-    server_.Post("/classify", [this](const httplib::Request&, httplib::Response& res) {
-      const int now = ++in_flight_;
-      for (int peak = peak_.load(); now > peak && !peak_.compare_exchange_weak(peak, now);) {
-      }
-      ++requests_;
-      std::this_thread::sleep_for(latency_);  // the LLM thinking
-      --in_flight_;
-      res.set_content(ProxyAnswer(), "application/json");
-    });
-    ASSERT_TRUE(http_.Start());
-    // cpp-httplib starts its pool's threads just after it reports running: wait for them, so
-    // that they are not counted as the client's.
-    const auto give_up = Clock::now() + std::chrono::seconds(10);
-    while (Threads() < kServerThreads && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(1));
-    }
+  static std::unique_ptr<bench::FixedAnswerServer> Server(int latency_ms, int quota = 0) {
+    bench::FixedAnswerOptions options;
+    options.latency_ms = latency_ms;
+    options.max_in_flight = quota;
+    return std::make_unique<bench::FixedAnswerServer>(0, options);
   }
 
-  Config MakeConfig(int max_in_flight) const {
+  static Config MakeConfig(const bench::FixedAnswerServer& server, int max_in_flight) {
     Config config;
-    config.base_url = http_.url();
+    config.base_url = server.Url();
     config.timeout = std::chrono::seconds(20);
-    config.call_timeout = std::chrono::seconds(30);
+    config.call_timeout = std::chrono::seconds(60);
     config.concurrency.max_in_flight = max_in_flight;
     return config;
   }
@@ -252,16 +241,23 @@ class ClientStormTest : public ::testing::Test {
     return threads;
   }
 
-  milliseconds latency_{200};
-  test::LocalHttpServer http_;
-  httplib::Server& server_ = http_.server();
-  std::atomic<int> in_flight_{0};
-  std::atomic<int> peak_{0};
-  std::atomic<int> requests_{0};
+  // The client's llm_client_in_flight gauge.
+  static double InFlight(const HttpLlmClient& client) {
+    for (const auto& family : client.GetCollectable()->Collect()) {
+      if (family.name == "llm_client_in_flight" && !family.metric.empty()) {
+        return family.metric.front().gauge.value;
+      }
+    }
+    return -1;
+  }
 };
 
+// 250 distinct alerts at once against a server that holds each answer 200 ms and refuses (429)
+// any request beyond 100 held: the 429s prove more than 100 were in flight together, and every
+// alert is still answered (a 429 goes back to the queue), with one I/O thread.
 TEST_F(ClientStormTest, HundredsOfRequestsInFlightOnOneIoThread) {
   constexpr int kAlerts = 250;
+  const auto server = Server(200, 100);
   const std::vector<Alert> storm = Storm(kAlerts, kAlerts);
   std::atomic<bool> running{true};
   std::atomic<int> most_threads{0};
@@ -274,7 +270,7 @@ TEST_F(ClientStormTest, HundredsOfRequestsInFlightOnOneIoThread) {
   const int before = Threads();  // the server's and the sampler's
   std::vector<Result<Classification>> results;
   {
-    HttpLlmClient client(MakeConfig(kAlerts));
+    HttpLlmClient client(MakeConfig(*server, kAlerts));
     results = client.ClassifyAlerts(storm);
   }
   running = false;
@@ -284,16 +280,16 @@ TEST_F(ClientStormTest, HundredsOfRequestsInFlightOnOneIoThread) {
     ASSERT_TRUE(result.has_value()) << result.error().message;
     EXPECT_EQ(result->source, "llm");
   }
-  EXPECT_EQ(requests_.load(), kAlerts);
-  // Most of them were in flight together, yet the client added its one I/O thread (a thread
-  // per call would have added 250).
-  EXPECT_GE(peak_.load(), 100);
+  EXPECT_GE(server->RateLimited(), 1u);
+  EXPECT_EQ(server->Requests() - server->RateLimited(), static_cast<std::uint64_t>(kAlerts));
+  // A thread per call would have added 250; the client adds its one I/O thread.
   EXPECT_LE(most_threads.load() - before, 2);
 }
 
 TEST_F(ClientStormTest, AStormCostsOneRequestPerDistinctAlert) {
+  const auto server = Server(200);
   const std::vector<Alert> storm = Storm(1000, 100);
-  HttpLlmClient client(MakeConfig(64));
+  HttpLlmClient client(MakeConfig(*server, 64));
   const std::vector<Result<Classification>> results = client.ClassifyAlerts(storm);
   int from_llm = 0;
   for (const auto& result : results) {
@@ -301,35 +297,36 @@ TEST_F(ClientStormTest, AStormCostsOneRequestPerDistinctAlert) {
     if (result->source == "llm") ++from_llm;
   }
   EXPECT_EQ(from_llm, 100);
-  EXPECT_EQ(requests_.load(), 100);
+  EXPECT_EQ(server->Requests(), 100u);
 }
 
 // Destroying the client with hundreds of requests in flight ends each call once, as
 // kCancelled, at once (not when the slow server answers), with nothing left running.
 TEST_F(ClientStormTest, DestroyingTheClientCancelsEveryRequestInFlight) {
-  latency_ = milliseconds(3000);
   constexpr int kAlerts = 200;
+  const auto server = Server(30000);
   const std::vector<Alert> storm = Storm(kAlerts, kAlerts);
   std::atomic<int> cancelled{0};
   std::atomic<int> answered{0};
-  auto client = std::make_unique<HttpLlmClient>(MakeConfig(kAlerts));
+  auto client = std::make_unique<HttpLlmClient>(MakeConfig(*server, kAlerts));
   for (const Alert& alert : storm) {
     client->ClassifyAlertAsync(alert, {}, [&](Result<Classification> result) {
       ++answered;
       if (!result && result.error().code == ErrorCode::kCancelled) ++cancelled;
     });
   }
-  const auto give_up = Clock::now() + std::chrono::seconds(10);
-  while (requests_.load() < kAlerts / 2 && Clock::now() < give_up) {
+  const auto give_up = Clock::now() + std::chrono::seconds(20);
+  while (InFlight(*client) < kAlerts / 2 && Clock::now() < give_up) {
     std::this_thread::sleep_for(milliseconds(1));
   }
-  ASSERT_GE(requests_.load(), kAlerts / 2);
+  ASSERT_GE(InFlight(*client), kAlerts / 2);
   const auto start = Clock::now();
   client.reset();
   // Well before the server's first answer could have come.
-  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(answered.load(), kAlerts);
   EXPECT_EQ(cancelled.load(), kAlerts);
+  EXPECT_EQ(server->Requests(), 0u);
 }
 
 }  // namespace
