@@ -132,7 +132,9 @@ struct ClientDependencies {
 ///
 /// Threads (DESIGN.md §2): each client runs one I/O thread, a libcurl multi loop that carries
 /// every call's requests, timers and waits; a call in flight costs memory, not a thread.
-/// ClassifyAlert() is a call plus a wait on the calling thread. A Transport other than the
+/// ClassifyAlert() is a call plus a wait on the calling thread, which drives the loop itself
+/// while it waits if nobody else does (so one thread calling in a loop costs no thread hop);
+/// the loop's stages and callbacks then run on that thread for as long. A Transport other than the
 /// libcurl one (ClientDependencies::transport) has its blocking Send() run on worker threads,
 /// at most `concurrency.max_in_flight` of them; so has a custom ClientClock's SleepFor().
 ///
@@ -203,11 +205,12 @@ class HttpLlmClient final : public LlmClient {
                                                      const CallOptions& options = {}) override;
 
   /// Starts classifying `alert` as ClassifyAlert() would and returns at once; `done` gets the
-  /// result exactly once, on the client's I/O thread (never the caller's, unless the call
-  /// could not even be created: then `done` gets kUnknown on the calling thread before this
-  /// returns). Any number of calls may be in flight: they cost memory, not threads, and wait
+  /// result exactly once, on the thread driving the client's loop: its I/O thread, or a thread
+  /// blocked in ClassifyAlert() on this client that drives it meanwhile (never this call's
+  /// caller inside this function, unless the call could not even be created: then `done` gets
+  /// kUnknown on the calling thread before this returns). Any number of calls may be in flight: they cost memory, not threads, and wait
   /// for the limiter's slots like every other call. `done` runs on the thread that drives
-  /// every request of the client: it should be short, must not throw (an exception from it is
+  /// the client's requests: it should be short, must not throw (an exception from it is
   /// swallowed) and must not call ClassifyAlert() or ClassifyAlerts(), which would wait for
   /// that very thread (they return kUnknown there); ClassifyAlertAsync() is fine. Destroying
   /// the client ends every call not yet finished with kCancelled, each `done` called before

@@ -223,13 +223,18 @@ Result<Classification> internal::ClientState::Ask(const Alert& alert, const Call
     std::optional<Result<Classification>> result;
   };
   auto waiter = std::make_shared<Waiter>();
-  Start(alert, options, [waiter](Result<Classification> raw) {
+  std::shared_ptr<Call> call = Prepare(alert, options, [waiter](Result<Classification> raw) {
     {
       std::lock_guard lock(waiter->mutex);
       waiter->result = std::move(raw);
     }
     waiter->ended.notify_one();
   });
+  const auto finished = [&] {
+    std::lock_guard lock(waiter->mutex);
+    return waiter->result.has_value();
+  };
+  runtime->PostAndDrive([call = std::move(call)] { call->Start(); }, finished);
   std::unique_lock lock(waiter->mutex);
   waiter->ended.wait(lock, [&] { return waiter->result.has_value(); });
   return *std::move(waiter->result);

@@ -51,6 +51,10 @@ class Runtime {
   void Post(Task task) { loop_.Post(std::move(task)); }
   /// Posts `task` and waits for it to have run; not from the loop thread.
   void Run(Task task) { loop_.Run(std::move(task)); }
+  /// IoLoop::PostAndDrive(): the caller drives the loop until `finished()` if nobody does.
+  bool PostAndDrive(Task task, const std::function<bool()>& finished) {
+    return loop_.PostAndDrive(std::move(task), finished);
+  }
   bool InLoopThread() const { return loop_.InLoopThread(); }
 
   /// Sends `request` (valid until `done` runs); `done` runs once unless Abort()ed.

@@ -61,11 +61,7 @@ IoLoop::IoLoop() {
     throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
   }
   try {
-    // Held while the thread starts so that thread_id_ is written before Loop() reads anything:
-    // Loop() takes the mutex first.
-    const std::lock_guard lock(mutex_);
     thread_ = std::thread(&IoLoop::Loop, this);
-    thread_id_ = thread_.get_id();
   } catch (...) {
     CloseFds();
     curl_multi_cleanup(multi_);
@@ -89,6 +85,7 @@ IoLoop::~IoLoop() {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  parked_.notify_one();
   Wake();
   thread_.join();
 
@@ -108,13 +105,57 @@ IoLoop::~IoLoop() {
 }
 
 void IoLoop::Post(Task task) {
+  bool driven = false;
   {
     const std::lock_guard lock(mutex_);
     posted_.push_back(std::move(task));
+    driven = driving_;
   }
-  // From the loop thread itself (a stage posting the next) the loop is awake already and polls
-  // with a zero timeout while tasks wait: no wakeup, which would cost a write and a read.
-  if (!InLoopThread()) Wake();
+  // The driver polls with a zero timeout while tasks wait: a task it posts itself needs no
+  // wakeup, one from elsewhere needs the eventfd (it may be in epoll_wait), and with nobody
+  // driving the loop's own thread is woken from its rest.
+  if (!driven) {
+    parked_.notify_one();
+  } else if (!InLoopThread()) {
+    Wake();
+  }
+}
+
+bool IoLoop::PostAndDrive(Task task, const std::function<bool()>& finished) {
+  {
+    const std::lock_guard lock(mutex_);
+    posted_.push_back(std::move(task));
+    if (driving_ || stopping_) {
+      // Someone drives already: it runs the task; wake it if it waits in epoll_wait.
+      if (driving_) Wake();
+      return false;
+    }
+    TakeWheel();
+  }
+  while (!finished()) {
+    bool stop = false;
+    // Nothing left that could finish it here (a worker will post it): the caller waits.
+    if (!Turn(stop, &finished)) break;
+  }
+  ReleaseWheel();
+  return finished();
+}
+
+void IoLoop::TakeWheel() {
+  driving_ = true;
+  driver_.store(std::this_thread::get_id(), std::memory_order_release);
+}
+
+void IoLoop::ReleaseWheel() {
+  bool work = false;
+  {
+    const std::lock_guard lock(mutex_);
+    driver_.store(std::thread::id(), std::memory_order_release);
+    driving_ = false;
+    work = stopping_ || !posted_.empty() || HasWork();
+  }
+  // What is left (other calls' transfers, timers) goes on on the loop's own thread.
+  if (work) parked_.notify_one();
 }
 
 void IoLoop::Run(Task task) {
@@ -186,41 +227,75 @@ void IoLoop::Abort(TransferId id) {
   Post([done = std::move(transfer.done)] { done(CURLE_ABORTED_BY_CALLBACK, true); });
 }
 
+// The loop's own thread rests while nobody needs it, drives while there is work and no caller
+// drives, and drains what is posted when the loop stops.
 void IoLoop::Loop() {
-  std::vector<Task> tasks;
   for (;;) {
-    bool stopping = false;
     {
-      const std::lock_guard lock(mutex_);
-      tasks.swap(posted_);
-      stopping = stopping_;
+      std::unique_lock lock(mutex_);
+      parked_.wait(lock, [this] {
+        return !driving_ && (stopping_ || !posted_.empty() || HasWork());
+      });
+      TakeWheel();
     }
-    RunTasks(tasks);
-    if (stopping) {
-      // Tasks posted by those just run (an Abort()'s `done`, say) still run: each was promised
-      // to run once.
-      for (;;) {
-        {
-          const std::lock_guard lock(mutex_);
-          tasks.swap(posted_);
-        }
-        if (tasks.empty()) return;
-        RunTasks(tasks);
-      }
+    bool stop = false;
+    while (Turn(stop)) {
     }
-    RunDueTimers();
-    WaitAndAct();
+    if (stop) return;
+    ReleaseWheel();
   }
 }
 
+// One turn of whoever drives: posted tasks, due timers, then a wait for sockets. False when
+// there is nothing left to wait for (or the loop stops: then `stop`, after the posted tasks,
+// and those they posted, have run: each was promised to run once).
+bool IoLoop::Turn(bool& stop, const std::function<bool()>* finished) {
+  std::vector<Task> tasks;
+  {
+    const std::lock_guard lock(mutex_);
+    tasks.swap(posted_);
+    stop = stopping_;
+  }
+  RunTasks(tasks);
+  if (stop) {
+    for (;;) {
+      {
+        const std::lock_guard lock(mutex_);
+        tasks.swap(posted_);
+      }
+      if (tasks.empty()) return false;
+      RunTasks(tasks);
+    }
+  }
+  RunDueTimers();
+  if (Finished(finished)) return true;  // the driving caller's answer is in: no wait
+  {
+    const std::lock_guard lock(mutex_);
+    if (posted_.empty() && !HasWork()) return false;
+  }
+  WaitAndAct(finished);
+  return true;
+}
+
+bool IoLoop::Finished(const std::function<bool()>* finished) {
+  return finished != nullptr && (*finished)();
+}
+
+// Transfers running or timers set. A libcurl timer with no transfer (connection upkeep) waits
+// for the next transfer rather than keeping a thread awake.
+bool IoLoop::HasWork() const { return !transfers_.empty() || !timers_.empty(); }
+
 // libcurl's timer first (a transfer just added starts there), then a wait for whatever comes
 // next, and libcurl told about each socket that is ready, and only those.
-void IoLoop::WaitAndAct() {
+void IoLoop::WaitAndAct(const std::function<bool()>* finished) {
   int running = 0;
   if (curl_due_ && *curl_due_ <= std::chrono::steady_clock::now()) {
     curl_due_.reset();
     curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
     FinishDoneTransfers();
+    // A request on a kept-alive connection can be sent and answered right here: then waiting
+    // would only hold up the caller driving the loop for that answer.
+    if (transfers_.empty() || Finished(finished)) return;
   }
   std::array<epoll_event, 64> events{};
   const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),

@@ -3,7 +3,9 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -61,6 +63,12 @@ class IoLoop {
   void Post(Task task);
   /// Posts `task` and waits until it has run. Not from the loop thread.
   void Run(Task task);
+  /// Posts `task` and, if nobody drives the loop, drives it on the calling thread until
+  /// `finished()` (checked between turns) or until nothing is left that could finish it; then
+  /// hands what is left to the loop's own thread. A caller that waits for the answer of a call
+  /// it posted so saves two thread hops a call. False if someone else drives (or the loop
+  /// stops), or when it stopped before `finished()`: the caller then waits as after Post().
+  bool PostAndDrive(Task task, const std::function<bool()>& finished);
 
   /// Runs `task` at `when` (std::chrono::steady_clock), unless Cancel()ed first; a time already
   /// past runs it on the next turn of the loop. Timers due at the same time run in the order
@@ -79,19 +87,27 @@ class IoLoop {
 
   /// The multi handle (its connection cache is what keep-alive reuses).
   CURLM* multi() const { return multi_; }
-  /// True on the loop thread.
-  bool InLoopThread() const { return std::this_thread::get_id() == thread_id_; }
+  /// True on the thread driving the loop now: its own thread, or a caller in PostAndDrive().
+  bool InLoopThread() const {
+    return std::this_thread::get_id() == driver_.load(std::memory_order_acquire);
+  }
   /// Transfers running now.
   std::size_t transfers() const { return transfers_.size(); }
 
  private:
   // Private members are the implementation's.
   void Loop();
+  // `finished`: the driving caller's predicate (null on the loop's own thread).
+  bool Turn(bool& stop, const std::function<bool()>* finished = nullptr);
+  static bool Finished(const std::function<bool()>* finished);
+  bool HasWork() const;
+  void TakeWheel();     // under mutex_
+  void ReleaseWheel();  // not under mutex_
   // One turn's steps, in the order Loop() takes them; each runs on the loop thread only.
   void RunTasks(std::vector<Task>& tasks);
   void RunDueTimers();
   void FinishDoneTransfers();
-  void WaitAndAct();
+  void WaitAndAct(const std::function<bool()>* finished = nullptr);
   void Wake() noexcept;
   void Watch(curl_socket_t socket, std::uint32_t events);
   void CloseFds() noexcept;
@@ -104,10 +120,12 @@ class IoLoop {
   int wake_fd_ = -1;  // an eventfd: Post() from another thread writes, the loop reads
   std::optional<TimePoint> curl_due_;
   std::unordered_set<curl_socket_t> idle_sockets_;  // in the epoll set, unwatched by libcurl  // when libcurl wants curl_multi_socket_action(TIMEOUT)
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> driver_{};  // the thread driving now, if any
   std::mutex mutex_;
+  std::condition_variable parked_;  // the loop's own thread rests on it
   std::vector<Task> posted_;  // guarded by mutex_
   bool stopping_ = false;     // guarded by mutex_
+  bool driving_ = false;      // guarded by mutex_
   std::map<std::pair<TimePoint, TimerId>, Task> timers_;
   std::unordered_map<TimerId, TimePoint> timer_times_;
   TimerId next_timer_ = 0;
