@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev prometheus-cpp-dev libspdlog-dev
   prometheus prometheus-alertmanager
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libre2-dev libssl-dev openssl
   clang-16 libclang-rt-16-dev
   curl jq
   "$@"

@@ -85,6 +85,17 @@ struct Alert {
 };
 
 /// What the LLM (or the fallback classifier) says about an alert.
+/// Tokens one LLM answer cost, from the OpenAI `usage` object (`prompt_tokens`,
+/// `completion_tokens`, `prompt_tokens_details.cached_tokens`).
+struct TokenUsage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  /// Of prompt_tokens, those the provider served from its prompt cache; 0 when not reported.
+  std::int64_t cached_tokens = 0;
+
+  friend bool operator==(const TokenUsage&, const TokenUsage&) = default;
+};
+
 struct Classification {
   Severity severity = Severity::kInfo;
   std::string category;
@@ -104,6 +115,13 @@ struct Classification {
   /// Empty when the LLM answered. When the fallback answered instead: the error that made it
   /// answer, as "<ClassifyError category>: <message>" ("circuit_breaker_open: circuit open").
   std::string fallback_reason;
+  /// true when Config::severity_floor = kLabel raised `severity` to the alert's own `severity`
+  /// label because the answer ranked the alert below it.
+  bool severity_adjusted = false;
+  /// What the LLM request cost, when the answer carried a `usage` object (the OpenAI protocol
+  /// does; the proxy protocol only if its answer has the same object). Absent for fallback
+  /// answers; a cache hit carries the usage of the request that produced it.
+  std::optional<TokenUsage> usage;
 };
 
 /// The fingerprint Prometheus and Alertmanager compute for a label set (`model.LabelSet`'s

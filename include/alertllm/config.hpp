@@ -46,6 +46,17 @@ constexpr std::string_view ToString(FallbackMode mode) noexcept {
   return mode == FallbackMode::kRules ? "rules" : "none";
 }
 
+/// Whether the alert's own `severity` label bounds the answer from below (DESIGN.md, Security).
+enum class SeverityFloor {
+  kNone,   ///< The answer's severity stands (the default); disagreements are still counted.
+  kLabel,  ///< Never below the alert's `severity` label; Classification::severity_adjusted says so.
+};
+
+/// "none" or "label" (the LLM_SEVERITY_FLOOR values).
+constexpr std::string_view ToString(SeverityFloor floor) noexcept {
+  return floor == SeverityFloor::kLabel ? "label" : "none";
+}
+
 namespace detail {
 
 // The enumerator whose ToString() is `text` exactly, or kInvalidConfig "must be a or b": the
@@ -78,6 +89,27 @@ inline Result<Protocol> ParseProtocol(std::string_view text) {
 inline Result<FallbackMode> ParseFallbackMode(std::string_view text) {
   return detail::ParseEnum(text, FallbackMode::kNone, FallbackMode::kRules);
 }
+
+/// Parses "none" or "label" (exactly). Error: kInvalidConfig "must be none or label".
+inline Result<SeverityFloor> ParseSeverityFloor(std::string_view text) {
+  return detail::ParseEnum(text, SeverityFloor::kNone, SeverityFloor::kLabel);
+}
+
+/// What is taken out of an alert before it leaves the process (README, Security): values of
+/// the labels and annotations named in `keys` whole, and every match of the built-in rules
+/// and of `patterns` in any label or annotation value, generator URL or alert name. Each
+/// becomes `[REDACTED:<rule>]`. The fingerprint (and so the cache key) is computed before.
+struct RedactionConfig {
+  bool enabled = true;
+  /// Label or annotation names whose values are replaced whole (rule "key"); exact match.
+  std::vector<std::string> keys;
+  /// The built-in rules (credentials in URLs, password=/token=/… values, bearer tokens, AWS
+  /// access key ids, JWTs, GitHub and Slack tokens, PEM private keys).
+  bool builtin_rules = true;
+  /// More value patterns (RE2 syntax, linear time; rule "custom"). Validate() names an invalid
+  /// one.
+  std::vector<std::string> patterns;
+};
 
 /// Circuit breaker settings: the seed's fields and defaults, plus the additions of DESIGN.md §3.
 struct CircuitBreakerConfig {
@@ -193,6 +225,9 @@ struct Config {
   /// kRules: when the LLM cannot answer (breaker open, retries exhausted, invalid answer),
   /// ClassifyAlert answers with the rule-based classifier instead of the error.
   FallbackMode fallback = FallbackMode::kNone;
+  /// kLabel: an answer never ranks below the alert's own `severity` label.
+  SeverityFloor severity_floor = SeverityFloor::kNone;
+  RedactionConfig redaction;
   CircuitBreakerConfig circuit_breaker;
   CacheConfig cache;
   ConcurrencyConfig concurrency;

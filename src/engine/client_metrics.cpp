@@ -117,6 +117,23 @@ prometheus::MetricFamily Gauge(const char* name, const char* help, const std::at
   return family;
 }
 
+// The pairs an answer can rank below its label, each pre-created: {label, llm} with llm < label.
+prometheus::MetricFamily Disagreements(const ClientMetrics& m) {
+  auto family = Family("llm_client_severity_disagreements_total",
+                       "LLM answers that ranked an alert below its own severity label, by the "
+                       "label and the LLM's severity (whatever Config::severity_floor says).",
+                       MetricType::Counter);
+  for (std::size_t label = 0; label < kSeverities.size(); ++label) {
+    for (std::size_t llm = 0; llm < label; ++llm) {
+      prometheus::ClientMetric metric =
+          Counter(m.disagreements[label][llm].load(kRelaxed), "label", ToString(kSeverities[label]));
+      metric.label.push_back({"llm", std::string(ToString(kSeverities[llm]))});
+      family.metric.push_back(std::move(metric));
+    }
+  }
+  return family;
+}
+
 class ClientCollector final : public prometheus::Collectable {
  public:
   ClientCollector(std::shared_ptr<const ClientMetrics> metrics,
@@ -157,6 +174,15 @@ class ClientCollector final : public prometheus::Collectable {
         "because the queue was full (queue_full) or their deadline passed while they waited "
         "(deadline).",
         "reason", kLimitReasons, m.limited));
+    families.push_back(LabelledCounters(
+        "llm_client_redactions_total",
+        "Values or parts of values redacted from alerts before they left the process, by rule.",
+        "rule", kRedactionRules, m.redactions));
+    families.push_back(Disagreements(m));
+    families.push_back(LabelledCounters("llm_client_tokens_total",
+                                        "Tokens the LLM reported using, by type (input, output, "
+                                        "cached_input: the part of input served from its cache).",
+                                        "type", kTokenTypes, m.tokens));
     return families;
   }
 
@@ -185,6 +211,20 @@ void ClientMetrics::Classified(const Classification& answer) noexcept {
     if (answer.source == kSources[source] && severity < kSeverities.size()) {
       classifications[source][severity].fetch_add(1, kRelaxed);
     }
+  }
+}
+
+void ClientMetrics::SeverityDisagreement(Severity label, Severity llm) noexcept {
+  const auto l = static_cast<std::size_t>(static_cast<int>(label) - 1);
+  const auto a = static_cast<std::size_t>(static_cast<int>(llm) - 1);
+  if (l < kSeverities.size() && a < l) disagreements[l][a].fetch_add(1, kRelaxed);
+}
+
+void ClientMetrics::Tokens(const TokenUsage& usage) noexcept {
+  const std::int64_t counts[] = {usage.prompt_tokens, usage.completion_tokens,
+                                 usage.cached_tokens};
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (counts[i] > 0) tokens[i].fetch_add(static_cast<std::uint64_t>(counts[i]), kRelaxed);
   }
 }
 

@@ -41,6 +41,15 @@ enum class LimitReason { kRetryAfter, kQueueFull, kDeadline };
 inline constexpr std::array<std::string_view, 3> kLimitReasons = {"retry_after", "queue_full",
                                                                   "deadline"};
 
+// The rules of redaction (src/redact/): a key named in RedactionConfig::keys, the built-in
+// value rules, then the user's patterns. The `rule` label values, in this order; the marker a
+// match leaves is "[REDACTED:<rule>]".
+inline constexpr std::array<std::string_view, 10> kRedactionRules = {
+    "key",         "url_credentials", "secret_param", "bearer",      "aws_access_key_id",
+    "jwt",         "github_token",    "slack_token",  "private_key", "custom"};
+// The token types of llm_client_tokens_total, in TokenUsage's order.
+inline constexpr std::array<std::string_view, 3> kTokenTypes = {"input", "output", "cached_input"};
+
 /// The client's counters: written with relaxed atomics on the call path, read at scrape time.
 ///
 /// Thread-safe: every member may be called concurrently; none allocates or locks.
@@ -68,6 +77,13 @@ struct ClientMetrics {
   std::atomic<std::int64_t> queued{0};
   // By LimitReason value.
   std::array<std::atomic<std::uint64_t>, kLimitReasons.size()> limited{};
+  // By kRedactionRules index: values (or parts of values) replaced.
+  std::array<std::atomic<std::uint64_t>, kRedactionRules.size()> redactions{};
+  // [label severity - 1][llm severity - 1]: answers that ranked an alert below its own label.
+  std::array<std::array<std::atomic<std::uint64_t>, kSeverities.size()>, kSeverities.size()>
+      disagreements{};
+  // By kTokenTypes index.
+  std::array<std::atomic<std::uint64_t>, kTokenTypes.size()> tokens{};
 
   /// The call's real outcome, whether or not the fallback then answers.
   void Request(const Result<Classification>& result) noexcept;
@@ -88,6 +104,14 @@ struct ClientMetrics {
     in_flight.store(held, std::memory_order_relaxed);
     queued.store(static_cast<std::int64_t>(waiting), std::memory_order_relaxed);
   }
+  /// `count` replacements by the rule at `rule` (an index into kRedactionRules).
+  void Redacted(std::size_t rule, std::uint64_t count = 1) noexcept {
+    if (rule < redactions.size()) redactions[rule].fetch_add(count, std::memory_order_relaxed);
+  }
+  /// The LLM ranked an alert labelled `label` as `llm`; counted only when llm < label.
+  void SeverityDisagreement(Severity label, Severity llm) noexcept;
+  /// The tokens an LLM answer cost.
+  void Tokens(const TokenUsage& usage) noexcept;
   void Limited(LimitReason reason) noexcept {
     limited[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
