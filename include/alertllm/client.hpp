@@ -251,6 +251,16 @@ class HttpLlmClient final : public LlmClient {
   ///   llm_client_limited_total{reason}             retry_after (a 429's hint paused sending),
   ///                                                queue_full, deadline (calls the limiter
   ///                                                ended for that reason)
+  ///   llm_client_redactions_total{rule}            values redacted before sending, by rule
+  ///                                                (key, url_credentials, secret_param, bearer,
+  ///                                                aws_access_key_id, jwt, github_token,
+  ///                                                slack_token, private_key, custom)
+  ///   llm_client_severity_disagreements_total{label,llm}
+  ///                                                LLM answers below the alert's own severity
+  ///                                                label (counted whatever severity_floor says)
+  ///   llm_client_tokens_total{type}                input, output, cached_input tokens used
+  ///   gen_ai_client_token_usage                    OpenTelemetry GenAI histograms, per LLM
+  ///   gen_ai_client_operation_duration_seconds     request (names of OTel's Prometheus exporter)
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// With `config.enable_metrics` false nothing is counted and the collectable exports no
