@@ -34,6 +34,17 @@ namespace alertllm::internal {
 ///
 /// Thread-safety: Post() and Run() may be called from any thread; every other member only from
 /// the loop thread (that is, from a callback).
+// Runs a loop callback, which must not throw; one that does is stopped here so the loop keeps
+// running.
+template <typename F>
+void RunGuarded(F&& callback) noexcept {
+  try {
+    callback();
+  } catch (...) {
+    // Dropped on purpose: there is nobody to report it to.
+  }
+}
+
 class IoLoop {
  public:
   using Task = std::function<void()>;
