@@ -300,7 +300,8 @@ TEST(FormatJsonLineTest, FailureHasNullsAndTheErrorCategory) {
   EXPECT_EQ(FormatJsonLine(SampleAlert(), failed),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":false,)"
             R"("source":null,"severity":null,"severity_adjusted":null,"confidence":null,)"
-            R"("category":null,"summary":null,"attempts":1,"error":{"category":"network_error","message":"connection refused"}})");
+            R"("category":null,"summary":null,"attempts":1,)"
+            R"("error":{"category":"network_error","message":"connection refused"}})");
 }
 
 TEST(FormatJsonLineTest, InvalidUtf8IsReplacedNotThrown) {

@@ -45,7 +45,8 @@ TEST(ResultJsonLineTest, FailureHasNullsAndTheError) {
   EXPECT_EQ(ResultJsonLine(SampleAlert(), SampleError()),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":false,)"
             R"("source":null,"severity":null,"severity_adjusted":null,"confidence":null,)"
-            R"("category":null,"summary":null,"attempts":2,"error":{"category":"server_error","message":"HTTP 503"}})");
+            R"("category":null,"summary":null,"attempts":2,)"
+            R"("error":{"category":"server_error","message":"HTTP 503"}})");
 }
 
 TEST(ResultJsonLineTest, InvalidUtf8IsReplaced) {
@@ -63,7 +64,8 @@ TEST(ClassificationsBodyTest, OneSortedObjectPerAlertWithItsStatus) {
             R"({"classifications":[{"alertname":"HighCPUUsage","attempts":1,)"
             R"("category":"performance","confidence":0.5,"fallback_reason":"timeout: slow",)"
             R"("fingerprint":"6a2aef0e79b75718","ok":true,"severity":"warning",)"
-            R"("severity_adjusted":true,"source":"fallback","status":"firing","summary":"CPU hot"},)"
+            R"("severity_adjusted":true,"source":"fallback","status":"firing",)"
+            R"("summary":"CPU hot"},)"
             R"({"alertname":"HighCPUUsage","attempts":2,"category":null,"confidence":null,)"
             R"("error":{"category":"server_error","message":"HTTP 503"},)"
             R"("fingerprint":"6a2aef0e79b75718","ok":false,"severity":null,)"

@@ -121,7 +121,9 @@ constexpr EnvVar kEnvVars[] = {
      "none (the answer stands) or label (an answer never ranks below the alert's own severity "
      "label: critical > warning > info > noise)",
      "severity_floor", false,
-     [](std::string_view t, Config& c) { return SetEnum(ParseSeverityFloor, t, c.severity_floor); }},
+     [](std::string_view t, Config& c) {
+       return SetEnum(ParseSeverityFloor, t, c.severity_floor);
+     }},
     {"LLM_CIRCUIT_BREAKER_ENABLED", "true", "Enable the circuit breaker",
      "circuit_breaker.enabled", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.circuit_breaker.enabled); }},

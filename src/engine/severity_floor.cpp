@@ -20,8 +20,9 @@ void ApplySeverityFloor(const Alert& alert, SeverityFloor floor, Classification&
   if (!label || static_cast<int>(answer.severity) >= static_cast<int>(*label)) return;
   // A cache hit is the LLM's answer too (the cache keeps it raw), so it counts like one: the
   // counter shows how often the model would have downgraded what its authors ranked.
-  if (counters && answer.source != "fallback")
+  if (counters && answer.source != "fallback") {
     counters->SeverityDisagreement(*label, answer.severity);
+  }
   if (floor == SeverityFloor::kLabel) {
     answer.severity = *label;
     answer.severity_adjusted = true;
