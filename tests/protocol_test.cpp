@@ -67,7 +67,9 @@ std::string EncodeOk(const Alert& alert, const Config& config,
 Json SentAlert(Protocol protocol, const std::string& body) {
   Json root = Json::parse(body);
   if (protocol == Protocol::kProxy) return root.at("alert");
-  return Json::parse(root.at("messages").at(1).at("content").get<std::string>());
+  // The openai user message is the alert's JSON between "<alert>\n" and "\n</alert>".
+  const std::string content = root.at("messages").at(1).at("content").get<std::string>();
+  return Json::parse(content.substr(8, content.size() - 8 - 9));
 }
 
 std::set<std::string> Keys(const Json& object) {
@@ -205,7 +207,7 @@ TEST(EncodeClassifyRequestTest, OpenAIBodyHasTheChatCompletionsShape) {
   EXPECT_EQ(root["messages"][1]["role"], "user");
   auto alert_json = EncodeAlertJson(alert);
   ASSERT_TRUE(alert_json.has_value());
-  EXPECT_EQ(root["messages"][1]["content"], *alert_json);
+  EXPECT_EQ(root["messages"][1]["content"], "<alert>\n" + *alert_json + "\n</alert>");
 
   Json& format = root["response_format"];
   EXPECT_EQ(format["type"], "json_schema");

@@ -279,8 +279,8 @@ TEST(ApplyOptionsTest, InvalidResultGivesValidatesMessage) {
 TEST(FormatJsonLineTest, SuccessHasTheDocumentedKeysInOrder) {
   EXPECT_EQ(FormatJsonLine(SampleAlert(), SampleClassification()),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":true,)"
-            R"("source":"llm","severity":"warning","confidence":0.85,"category":"performance",)"
-            R"("summary":"CPU above 90% on web-01","attempts":1})");
+            R"("source":"llm","severity":"warning","severity_adjusted":false,"confidence":0.85,)"
+            R"("category":"performance","summary":"CPU above 90% on web-01","attempts":1})");
 }
 
 TEST(FormatJsonLineTest, FallbackAnswerCarriesItsReason) {
@@ -299,8 +299,9 @@ TEST(FormatJsonLineTest, FailureHasNullsAndTheErrorCategory) {
       Error{ErrorCode::kNetworkError, "connection refused", 0, std::nullopt, 1};
   EXPECT_EQ(FormatJsonLine(SampleAlert(), failed),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":false,)"
-            R"("source":null,"severity":null,"confidence":null,"category":null,"summary":null,)"
-            R"("attempts":1,"error":{"category":"network_error","message":"connection refused"}})");
+            R"("source":null,"severity":null,"severity_adjusted":null,"confidence":null,)"
+            R"("category":null,"summary":null,"attempts":1,)"
+            R"("error":{"category":"network_error","message":"connection refused"}})");
 }
 
 TEST(FormatJsonLineTest, InvalidUtf8IsReplacedNotThrown) {

@@ -52,8 +52,8 @@ repeated() {
 }
 
 # A successful jsonl line, keys exactly in the documented order.
-ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|cache|fallback)","severity":"(noise|info|warning|critical)","confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
-fail_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":false,"source":null,"severity":null,"confidence":null,"category":null,"summary":null,"attempts":[0-9]+,"error":\{"category":"[a-z_]+","message":"([^"\\]|\\.)*"\}\}$'
+ok_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":true,"source":"(llm|cache|fallback)","severity":"(noise|info|warning|critical)","severity_adjusted":(true|false),"confidence":(0|1|0\.[0-9]+|1\.0),"category":"[^"]*","summary":"([^"\\]|\\.)*","attempts":[0-9]+(,"fallback_reason":"([^"\\]|\\.)*")?\}$'
+fail_line='^\{"fingerprint":"[0-9a-f]{16}","alertname":"[^"]*","ok":false,"source":null,"severity":null,"severity_adjusted":null,"confidence":null,"category":null,"summary":null,"attempts":[0-9]+,"error":\{"category":"[a-z_]+","message":"([^"\\]|\\.)*"\}\}$'
 
 # check_jsonl PATTERN EXPECTED_FINGERPRINTS_FILE: every line matches and the order is the input's.
 check_jsonl() {

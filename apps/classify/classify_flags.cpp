@@ -56,6 +56,8 @@ Output, jsonl: one JSON object per alert, in input order, keys in this order:
   ok               bool     true when the LLM or the fallback answered
   source           string   "llm", "cache" (a repeat) or "fallback"; null on failure
   severity         string   "noise", "info", "warning" or "critical"; null on failure
+  severity_adjusted bool    true when LLM_SEVERITY_FLOOR=label raised the severity to the
+                            alert's own severity label; null on failure
   confidence       number   0..1; null on failure
   category         string   null on failure
   summary          string   null on failure

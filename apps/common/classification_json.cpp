@@ -19,6 +19,7 @@ void PutResult(JsonT& out, const Alert& alert, const Result<Classification>& res
   if (result) {
     out["source"] = result->source;
     out["severity"] = std::string(ToString(result->severity));
+    out["severity_adjusted"] = result->severity_adjusted;
     out["confidence"] = result->confidence;
     out["category"] = result->category;
     out["summary"] = result->summary;
@@ -26,7 +27,8 @@ void PutResult(JsonT& out, const Alert& alert, const Result<Classification>& res
     if (!result->fallback_reason.empty()) out["fallback_reason"] = result->fallback_reason;
     return;
   }
-  for (const char* key : {"source", "severity", "confidence", "category", "summary"}) {
+  for (const char* key :
+       {"source", "severity", "severity_adjusted", "confidence", "category", "summary"}) {
     out[key] = nullptr;
   }
   out["attempts"] = result.error().attempts;

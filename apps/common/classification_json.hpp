@@ -12,9 +12,11 @@
 namespace alertllm::apps {
 
 /// One result as a JSON object, one line, keys in this order: fingerprint, alertname, ok,
-/// source, severity, confidence, category, summary, attempts, then fallback_reason when the
+/// source, severity, severity_adjusted (true when the severity floor raised the answer to the
+/// alert's label), confidence, category, summary, attempts, then fallback_reason when the
 /// fallback answered, or error {category, message} on failure. On failure source, severity,
-/// confidence, category and summary are null and attempts is the requests sent. Strings are
+/// severity_adjusted, confidence, category and summary are null and attempts is the requests
+/// sent. Strings are
 /// valid UTF-8 (invalid bytes replaced by U+FFFD). alertllm-classify's jsonl line.
 ///
 /// Thread-safe; pure.

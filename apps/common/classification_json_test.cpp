@@ -37,15 +37,16 @@ Error SampleError() {
 TEST(ResultJsonLineTest, SuccessKeepsTheDocumentedKeyOrder) {
   EXPECT_EQ(ResultJsonLine(SampleAlert(), SampleClassification()),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":true,)"
-            R"("source":"llm","severity":"warning","confidence":0.5,"category":"performance",)"
-            R"("summary":"CPU hot","attempts":1})");
+            R"("source":"llm","severity":"warning","severity_adjusted":false,"confidence":0.5,)"
+            R"("category":"performance","summary":"CPU hot","attempts":1})");
 }
 
 TEST(ResultJsonLineTest, FailureHasNullsAndTheError) {
   EXPECT_EQ(ResultJsonLine(SampleAlert(), SampleError()),
             R"({"fingerprint":"6a2aef0e79b75718","alertname":"HighCPUUsage","ok":false,)"
-            R"("source":null,"severity":null,"confidence":null,"category":null,"summary":null,)"
-            R"("attempts":2,"error":{"category":"server_error","message":"HTTP 503"}})");
+            R"("source":null,"severity":null,"severity_adjusted":null,"confidence":null,)"
+            R"("category":null,"summary":null,"attempts":2,)"
+            R"("error":{"category":"server_error","message":"HTTP 503"}})");
 }
 
 TEST(ResultJsonLineTest, InvalidUtf8IsReplaced) {
@@ -58,15 +59,17 @@ TEST(ClassificationsBodyTest, OneSortedObjectPerAlertWithItsStatus) {
   Classification fallback = SampleClassification();
   fallback.source = "fallback";
   fallback.fallback_reason = "timeout: slow";
+  fallback.severity_adjusted = true;
   EXPECT_EQ(ClassificationsBody({SampleAlert(), SampleAlert()}, {fallback, SampleError()}),
             R"({"classifications":[{"alertname":"HighCPUUsage","attempts":1,)"
             R"("category":"performance","confidence":0.5,"fallback_reason":"timeout: slow",)"
             R"("fingerprint":"6a2aef0e79b75718","ok":true,"severity":"warning",)"
-            R"("source":"fallback","status":"firing","summary":"CPU hot"},)"
+            R"("severity_adjusted":true,"source":"fallback","status":"firing",)"
+            R"("summary":"CPU hot"},)"
             R"({"alertname":"HighCPUUsage","attempts":2,"category":null,"confidence":null,)"
             R"("error":{"category":"server_error","message":"HTTP 503"},)"
-            R"("fingerprint":"6a2aef0e79b75718","ok":false,"severity":null,"source":null,)"
-            R"("status":"firing","summary":null}]})");
+            R"("fingerprint":"6a2aef0e79b75718","ok":false,"severity":null,)"
+            R"("severity_adjusted":null,"source":null,"status":"firing","summary":null}]})");
 }
 
 TEST(ErrorBodyTest, IsOneErrorMember) {

@@ -44,19 +44,25 @@ Flags:
   --timeout DURATION    per-attempt timeout, Go syntax: 30s, 1.5s, 500ms (LLM_TIMEOUT)
   --concurrency N       most LLM requests in flight for the whole service, 1..1024
                         (LLM_MAX_IN_FLIGHT, default 16)
+  --auth-token-file PATH
+                        require "Authorization: Bearer <token>" on /alerts, the token read
+                        from PATH (ALERTLLM_WEBHOOK_TOKEN_FILE; the flag wins)
+  --auth-all            with a token: require it on /healthz and /metrics too
   --help                print this text and exit
 
 Endpoints:
   POST /alerts    Alertmanager notification (at most 4 MiB) -> 200 {"classifications":[...]},
                   one per alert in order (with LLM_CACHE_ENABLED, one LLM request per
                   distinct alert: repeats, here or in other notifications, share it);
-                  400 {"error": ...} if the body does not parse, 413 if it is too large
+                  400 {"error": ...} if the body does not parse, 413 if it is too large;
+                  401 with WWW-Authenticate: Bearer, nothing classified, without the token
   GET  /healthz   200 {"status":"healthy","llm":{"circuit_breaker_state":...,...}}
   GET  /metrics   Prometheus text format 0.0.4
 
 Prints "listening on http://HOST:PORT" on stdout once the port is bound; logs to stderr.
 SIGINT or SIGTERM: cancels classifications in flight, stops, exits 0.
-Exit status: 0 after a signal, 1 if the port cannot be bound, 2 for bad flags or config.
+Exit status: 0 after a signal, 1 if the port cannot be bound, 2 for bad flags or config
+(a token file that cannot be read, is empty or holds more than one token included).
 )";
 
 struct Flags {
@@ -65,6 +71,8 @@ struct Flags {
   std::optional<int> metrics_port;
   alertllm::apps::LlmFlags llm;      // --base-url, --protocol, --model, --fallback, --timeout
   std::optional<int> max_in_flight;  // --concurrency
+  std::optional<std::string> auth_token_file;
+  bool auth_all = false;
   bool help = false;
 };
 
@@ -98,6 +106,8 @@ Flags ParseFlags(int argc, char** argv) {
   });
   flags.llm.Register(set);
   set.Int("--concurrency", &flags.max_in_flight, 1, 1024);
+  set.String("--auth-token-file", &flags.auth_token_file);
+  set.Switch("--auth-all", &flags.auth_all);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (auto parsed = set.Parse(args); !parsed) Fail(parsed.error().message);
   return flags;
@@ -111,6 +121,26 @@ alertllm::Config BuildConfig(const Flags& flags) {
   if (flags.max_in_flight) config.concurrency.max_in_flight = *flags.max_in_flight;
   if (auto valid = alertllm::Validate(config); !valid) Fail(valid.error().message);
   return config;
+}
+
+// The bearer token callers must present, from --auth-token-file or else
+// ALERTLLM_WEBHOOK_TOKEN_FILE (empty: unset, as for the LLM_* variables); null when neither is
+// given. A file that does not hold a usable token is a config error: exit 2.
+std::shared_ptr<const alertllm::webhook::WebhookAuth> BuildAuth(const Flags& flags) {
+  std::string_view source = "--auth-token-file";
+  std::string path = flags.auth_token_file.value_or("");
+  if (!flags.auth_token_file) {
+    const char* env = std::getenv("ALERTLLM_WEBHOOK_TOKEN_FILE");
+    source = "ALERTLLM_WEBHOOK_TOKEN_FILE";
+    path = env != nullptr ? env : "";
+  }
+  if (path.empty()) {
+    if (flags.auth_all) Fail("--auth-all needs --auth-token-file or ALERTLLM_WEBHOOK_TOKEN_FILE");
+    return nullptr;
+  }
+  auto auth = alertllm::webhook::WebhookAuth::FromFile(path, source);
+  if (!auth) Fail(auth.error().message);
+  return std::make_shared<const alertllm::webhook::WebhookAuth>(*std::move(auth));
 }
 
 // The base URL without any user:password@ part, for the log.
@@ -132,6 +162,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const alertllm::Config config = BuildConfig(flags);
+  auto auth = BuildAuth(flags);
 
   // Blocked before any thread starts, so every thread inherits the mask and the signals reach
   // only the sigwait below.
@@ -149,6 +180,8 @@ int main(int argc, char** argv) {
     options.port = flags.port;
     options.metrics_port = flags.metrics_port;
     options.logger = logger;
+    options.auth = auth;
+    options.auth_all = flags.auth_all;
     alertllm::webhook::WebhookService service(client, std::move(options));
     if (auto started = service.Start(); !started) {
       std::cerr << "alertllm-webhook: " << started.error().message << "\n";
@@ -159,6 +192,9 @@ int main(int argc, char** argv) {
                  Redacted(config.base_url), alertllm::ToString(config.protocol), config.model,
                  alertllm::ToString(config.fallback), config.timeout.count(),
                  config.concurrency.max_in_flight);
+    logger->info("authentication: {}", !auth            ? "none"
+                                       : flags.auth_all ? "bearer token on every path"
+                                                        : "bearer token on /alerts");
 
     int received = 0;
     sigwait(&signals, &received);

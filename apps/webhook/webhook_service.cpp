@@ -67,7 +67,7 @@ struct WebhookService::Impl {
                                   "error).")
                             .Register(*registry)) {
     if (!client) throw std::invalid_argument("WebhookService: client is null");
-    for (const char* code : {"200", "400", "404", "405", "413", "415", "500"}) {
+    for (const char* code : {"200", "400", "401", "404", "405", "413", "415", "500"}) {
       requests.Add({{"code", code}});
     }
     classified_ok = &classifications.Add({{"outcome", "ok"}});
@@ -181,6 +181,20 @@ struct WebhookService::Impl {
     return "body exceeds " + std::to_string(options.max_body_bytes) + " bytes";
   }
 
+  // True when `req` may go on to its handler; otherwise `res` is the 401. Runs before routing,
+  // so an unauthenticated body is never read and nothing is classified.
+  bool Authorize(const httplib::Request& req, httplib::Response& res) const {
+    if (!options.auth || (!options.auth_all && req.path != "/alerts")) return true;
+    const WebhookAuth::Verdict verdict = options.auth->Check(req.get_header_value("Authorization"));
+    if (verdict == WebhookAuth::Verdict::kOk) return true;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer");
+    // The body was not read: the connection cannot carry another request after it.
+    res.set_header("Connection", "close");
+    res.set_content(ErrorBody(std::string(WebhookAuth::Explain(verdict))), kJsonType.data());
+    return false;
+  }
+
   static void MethodNotAllowed(httplib::Server& server, const std::string& path, const char* allow,
                                bool get_allowed) {
     auto handler = [allow](const httplib::Request&, httplib::Response& res) {
@@ -208,6 +222,10 @@ struct WebhookService::Impl {
     // client has the answer, so a scrape right after a request could miss it).
     target.set_post_routing_handler(
         [this](const httplib::Request&, httplib::Response& res) { CountRequest(res.status); });
+    target.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return Authorize(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                 : httplib::Server::HandlerResponse::Handled;
+    });
     target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       const char* message = res.status == 413   ? "body exceeds the size limit"

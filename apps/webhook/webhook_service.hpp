@@ -13,6 +13,7 @@
 #include "alertllm/client.hpp"
 #include "alertllm/result.hpp"
 #include "alertllm/webhook.hpp"
+#include "webhook_auth.hpp"
 
 namespace prometheus {
 class Collectable;
@@ -40,6 +41,13 @@ struct WebhookServiceOptions {
   std::function<CircuitBreakerStats()> breaker_stats;
   /// Exposed on /metrics before the service's own families, in order.
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  /// When set, a request must carry `Authorization: Bearer <token>` (WebhookAuth::Check) to
+  /// reach /alerts — and /healthz, /metrics and every other path too when `auth_all` — else it
+  /// is answered 401 with `WWW-Authenticate: Bearer`, before its body is read or anything is
+  /// classified. Null: no authentication.
+  std::shared_ptr<const WebhookAuth> auth;
+  /// With `auth`: protect every path, not only /alerts.
+  bool auth_all = false;
   /// One line per classification and per listener start/stop; null: no logging.
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -55,8 +63,9 @@ struct WebhookServiceOptions {
 ///   GET /healthz   the seed's health JSON; 200 whatever the breaker's state
 ///   GET /metrics   the collectables, then alertllm_webhook_* (text format 0.0.4)
 ///
-/// A known path with another method is 405; any other path 404. Every error body is
-/// {"error": "<message>"}.
+/// A known path with another method is 405; any other path 404. With `options.auth`, a
+/// protected path without the right bearer token is 401 before anything else. Every error body
+/// is {"error": "<message>"}.
 ///
 /// Thread-safety: Start() and Stop() must not be called concurrently with each other; every
 /// other member, and the HTTP handlers, may run concurrently.

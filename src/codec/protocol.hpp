@@ -54,8 +54,10 @@ Result<std::string> EncodeAlertJson(const Alert& alert);
 /// (`config.prompt`, or DefaultPrompt() when empty):
 ///  - proxy: `{"alert":{…EncodeAlertJson…},"model":…,"prompt":…}`;
 ///  - openai: `{"model":…,"messages":[{"role":"system","content":prompt},{"role":"user",
-///    "content":"<EncodeAlertJson as a string>"}],"temperature":0,"response_format":{"type":
-///    "json_schema","json_schema":{"name":"alert_classification","strict":true,"schema":…}}}`.
+///    "content":"<alert>\n…EncodeAlertJson…\n</alert>"}],"temperature":0,"response_format":
+///    {"type":"json_schema","json_schema":{"name":"alert_classification","strict":true,
+///    "schema":…}}}`; in the user message '<' and '>' inside the alert's strings are written
+///    \u003c and \u003e, so the alert cannot close its marker.
 ///
 /// Errors: kInvalidRequest for invalid UTF-8 (as EncodeAlertJson, also in model and prompt),
 /// and "request body is N bytes, over the limit of M bytes" when the body would exceed

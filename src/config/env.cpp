@@ -117,6 +117,13 @@ constexpr EnvVar kEnvVars[] = {
      "When the LLM cannot answer: none (return the error) or rules (rule-based classification)",
      "fallback", false,
      [](std::string_view t, Config& c) { return SetEnum(ParseFallbackMode, t, c.fallback); }},
+    {"LLM_SEVERITY_FLOOR", "none",
+     "none (the answer stands) or label (an answer never ranks below the alert's own severity "
+     "label: critical > warning > info > noise)",
+     "severity_floor", false,
+     [](std::string_view t, Config& c) {
+       return SetEnum(ParseSeverityFloor, t, c.severity_floor);
+     }},
     {"LLM_CIRCUIT_BREAKER_ENABLED", "true", "Enable the circuit breaker",
      "circuit_breaker.enabled", false,
      [](std::string_view t, Config& c) { return SetBool(t, c.circuit_breaker.enabled); }},

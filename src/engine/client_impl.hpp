@@ -62,8 +62,9 @@ struct ClientState {
   /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
   /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
   Result<HttpRequest> EncodeRequest(const Alert& alert) const;
-  /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, and puts
-  /// the fallback's answer in its place where that applies.
+  /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, puts
+  /// the fallback's answer in its place where that applies, and holds any answer to the
+  /// severity floor (severity_floor.hpp).
   Result<Classification> Finish(const Alert& alert, Result<Classification> result);
   SteadyTime Deadline(const CallOptions& options) const;
   std::string Redact(std::string message) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // DESIGN.md §2 step 8, finish: what a call's answer becomes for its caller — counted, its error
-// redacted and logged (rate-limited), replaced by the fallback's answer where that applies.
+// redacted and logged (rate-limited), replaced by the fallback's answer where that applies,
+// held to the severity floor.
 #include <spdlog/spdlog.h>
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "alertllm/errors.hpp"
 #include "alertllm/fallback.hpp"
 #include "engine/client_impl.hpp"
+#include "engine/severity_floor.hpp"
 
 namespace alertllm::internal {
 namespace {
@@ -45,6 +47,9 @@ Result<Classification> ClientState::Finish(const Alert& alert, Result<Classifica
       result = Result<Classification>(std::move(answer));
     }
   }
+  // After the fallback and for a cache hit too: the floor binds every answer a caller gets, and
+  // the cache keeps the LLM's raw answer, so it is applied on the way out.
+  if (result) ApplySeverityFloor(alert, config.severity_floor, *result, counters);
   if (result && counters) counters->Classified(*result);
   if (mirror) mirror->Sync();
   return result;

@@ -44,6 +44,9 @@ Flags:
   --down-for-seconds N   every classify and health request fails with --status for N
                          seconds from start, then the proxy heals by itself
   --seed N               seed of the deterministic failure draws (default 1)
+  --obey-injection       answer severity noise when an annotation says "ignore previous
+                         instructions" and "severity noise", as a model fooled by a prompt
+                         injection would (to try LLM_SEVERITY_FLOOR=label against)
   --quiet                no request log on stderr
   --help                 this text
 
@@ -51,7 +54,8 @@ Endpoints:
   POST /classify              proxy protocol: {"alert":{...}} -> {"classification":{"severity",
                               "category","summary","confidence","reasoning","suggestions"},
                               "request_id":"mock-N","processing_time":"Nms"}
-  POST /v1/chat/completions   OpenAI protocol: the alert is the JSON text of the user message;
+  POST /v1/chat/completions   OpenAI protocol: the alert is the JSON text of the user message
+                              (between <alert> and </alert> markers, or bare);
                               answers a chat.completion, choices[0].message.content = the
                               classification JSON, finish_reason "stop", id "mock-N"
   GET  /health                200 {"status":"ok"}; the --status failure, {"status":"down"},
@@ -163,6 +167,9 @@ void ApplyFlag(Arg& arg, Flags& flags) {
     faults.drop = true;
   } else if (name == "--down-for-seconds") {
     faults.down_for_seconds = Number<double>(name, arg.Value());
+  } else if (name == "--obey-injection") {
+    arg.NoValue();
+    options.obey_injection = true;
   } else if (name == "--seed") {
     options.seed = Number<std::uint64_t>(name, arg.Value());
   } else if (name == "--quiet") {

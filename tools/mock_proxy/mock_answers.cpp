@@ -11,6 +11,7 @@
 
 #include "alertllm/detail/fallback_rules.hpp"
 #include "alertllm/detail/quote.hpp"
+#include "alertllm/detail/strings.hpp"
 #include "alertllm/fallback.hpp"
 #include "mock_proxy_internal.hpp"
 
@@ -119,6 +120,29 @@ Json ParseBody(const std::string& body) {
   }
 }
 
+// The alert's JSON in an openai user message: between the <alert> markers alertllm writes, or
+// the whole content as clients before the markers sent it.
+std::string_view Undelimited(std::string_view content) {
+  constexpr std::string_view kOpen = "<alert>";
+  constexpr std::string_view kClose = "</alert>";
+  const std::string_view trimmed = detail::TrimSpace(content);
+  if (!trimmed.starts_with(kOpen) || !trimmed.ends_with(kClose)) return content;
+  return trimmed.substr(kOpen.size(), trimmed.size() - kOpen.size() - kClose.size());
+}
+
+// The instruction a naive model would follow: an annotation that says, in any case, to
+// ignore the previous instructions and to answer severity noise.
+bool CarriesInjection(const Alert& alert) {
+  for (const auto& [name, value] : alert.annotations) {
+    const std::string text = Lower(value);
+    if (text.find("ignore previous instructions") != std::string::npos &&
+        text.find("severity noise") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Json ClassificationJson(const Classification& c) {
   return Json{{"severity", static_cast<int>(c.severity)},
               {"category", c.category},
@@ -140,7 +164,7 @@ Alert ReadProxyRequest(const std::string& body) {
   return ReadAlert(*it);
 }
 
-// The alert is the JSON text of the last user message.
+// The alert is the JSON text of the last user message, between <alert> markers or bare.
 Alert ReadOpenAIRequest(const std::string& body, std::string& model) {
   const Json root = ParseBody(body);
   if (!root.is_object()) throw BadBody{"request body: must be a JSON object"};
@@ -166,24 +190,25 @@ Alert ReadOpenAIRequest(const std::string& body, std::string& model) {
   if (content == nullptr) throw BadBody{"messages: no user message"};
   Json alert;
   try {
-    alert = Json::parse(content->get<std::string>());
+    alert = Json::parse(Undelimited(content->get_ref<const std::string&>()));
   } catch (const Json::exception&) {
     throw BadBody{"messages: the user message's content is not the alert as JSON"};
   }
   return ReadAlert(alert);
 }
 
-std::string ProxyAnswer(const Alert& alert, const std::string& id, SteadyClock::time_point start) {
-  const Json classification = ClassificationJson(MockClassify(alert));
+std::string ProxyAnswer(const Classification& verdict, const std::string& id,
+                        SteadyClock::time_point start) {
+  const Json classification = ClassificationJson(verdict);
   return Json{{"classification", classification},
               {"request_id", id},
               {"processing_time", Milliseconds(SteadyClock::now() - start)}}
       .dump();
 }
 
-std::string OpenAIAnswer(const Alert& alert, const std::string& id, const std::string& model,
-                         std::size_t request_bytes) {
-  const std::string content = ClassificationJson(MockClassify(alert)).dump();
+std::string OpenAIAnswer(const Classification& verdict, const std::string& id,
+                         const std::string& model, std::size_t request_bytes) {
+  const std::string content = ClassificationJson(verdict).dump();
   return Json{{"id", id},
               {"object", "chat.completion"},
               {"created", static_cast<std::int64_t>(std::time(nullptr))},
@@ -285,7 +310,7 @@ std::string FaultsToJson(const Faults& faults) {
       .dump();
 }
 
-Classification MockClassify(const Alert& alert) {
+Classification MockClassify(const Alert& alert, bool obey_injection) {
   Classification out = RuleBasedClassifier{}.Classify(alert);
   std::string_view name = detail::FallbackValue(alert.labels, "alertname");
   if (name.empty()) name = alert.alert_name;
@@ -327,6 +352,11 @@ Classification MockClassify(const Alert& alert) {
   why += ".";
   if (auto v = detail::FallbackValue(alert.annotations, "summary"); !v.empty()) {
     why += " The summary annotation reads: '" + Clip(v, kFallbackMaxValueBytes) + "'.";
+  }
+  if (obey_injection && CarriesInjection(alert)) {
+    // What a model that mistakes data for instructions does; the severity floor must hold.
+    out.severity = Severity::kNoise;
+    why += " An annotation told me to ignore my instructions and answer noise, so I do.";
   }
   why += " (alertllm-mock-proxy, rule " + std::string(rule->name) + ")";
   return out;

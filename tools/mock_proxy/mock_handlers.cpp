@@ -251,10 +251,11 @@ void MockProxy::Impl::Classify(const httplib::Request& req, httplib::Response& r
       std::string model(kModelId);
       const Alert alert = protocol == Protocol::kProxy ? ReadProxyRequest(req.body)
                                                        : ReadOpenAIRequest(req.body, model);
+      const Classification verdict = MockClassify(alert, options.obey_injection);
       const std::string id = "mock-" + std::to_string(++answers);
       const std::string answer = protocol == Protocol::kProxy
-                                     ? ProxyAnswer(alert, id, start)
-                                     : OpenAIAnswer(alert, id, model, req.body.size());
+                                     ? ProxyAnswer(verdict, id, start)
+                                     : OpenAIAnswer(verdict, id, model, req.body.size());
       failed = InjectFault(d, req, res, answer, note);
       if (!failed) res.set_content(answer, "application/json");
     }

@@ -64,9 +64,11 @@ std::string FaultsToJson(const Faults& faults);
 
 /// What the mock LLM says about `alert`: RuleBasedClassifier's severity, category, summary and
 /// suggestions, with reasoning written as an LLM would (name, labels, the rule that matched)
-/// and a confidence of 0.70..0.95 that depends only on the alert's name and labels.
-/// Thread-safe, deterministic.
-Classification MockClassify(const Alert& alert);
+/// and a confidence of 0.70..0.95 that depends only on the alert's name and labels. With
+/// `obey_injection`, an alert whose annotation says "ignore previous instructions" and
+/// "severity noise" (ASCII case-insensitive) is answered noise, as a model fooled by a prompt
+/// injection would. Thread-safe, deterministic.
+Classification MockClassify(const Alert& alert, bool obey_injection = false);
 
 /// Requests and injected failures seen on one path.
 struct PathStats {
@@ -97,6 +99,9 @@ struct MockProxyOptions {
   /// (latency included); one more is refused at once with 429, `Retry-After: 1` and
   /// `{"error":{"type":"rate_limit_exceeded","message":...}}`. 0..1024; 0: no quota.
   int max_in_flight = 0;
+  /// Answer as a model that obeys instructions injected into the alert (MockClassify's
+  /// `obey_injection`), to show what the client's severity floor holds against.
+  bool obey_injection = false;
   /// Seeds the failure draws; the same seed and request order give the same failures.
   std::uint64_t seed = 1;
   /// Receives one line per request (no newline); null: silent.

@@ -63,12 +63,14 @@ Alert ReadProxyRequest(const std::string& body);
 // Throws BadBody.
 Alert ReadOpenAIRequest(const std::string& body, std::string& model);
 
-// The `POST /classify` answer to `alert`, timed from `start`.
-std::string ProxyAnswer(const Alert& alert, const std::string& id, SteadyClock::time_point start);
+// The `POST /classify` answer carrying `verdict`, timed from `start`.
+std::string ProxyAnswer(const Classification& verdict, const std::string& id,
+                        SteadyClock::time_point start);
 
-// The `POST /v1/chat/completions` answer to `alert`; `request_bytes` sizes the usage block.
-std::string OpenAIAnswer(const Alert& alert, const std::string& id, const std::string& model,
-                         std::size_t request_bytes);
+// The `POST /v1/chat/completions` answer carrying `verdict`; `request_bytes` sizes the usage
+// block.
+std::string OpenAIAnswer(const Classification& verdict, const std::string& id,
+                         const std::string& model, std::size_t request_bytes);
 
 }  // namespace internal
 
