@@ -1009,20 +1009,21 @@ TEST(DecodeUsageTest, AnswerWithoutUsageHasNone) {
 // A malformed usage is ignored whole, and the classification still decodes (DecodeOk fails the
 // test otherwise).
 TEST(DecodeUsageTest, MalformedUsageIsIgnoredAndTheAnswerStands) {
-  for (const char* usage :
-       {"[]", "7", R"("412")", "{}", R"({"prompt_tokens":1})", R"({"completion_tokens":1})",
-        R"({"prompt_tokens":-1,"completion_tokens":1})",
-        R"({"prompt_tokens":1,"completion_tokens":-5})",
-        R"({"prompt_tokens":1.5,"completion_tokens":1})",
-        R"({"prompt_tokens":10.0,"completion_tokens":1})",
-        R"({"prompt_tokens":"10","completion_tokens":1})",
-        R"({"prompt_tokens":true,"completion_tokens":1})",
-        R"({"prompt_tokens":1e300,"completion_tokens":1})",
-        R"({"prompt_tokens":null,"completion_tokens":1})",
-        R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":[]})",
-        R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":-1}})",
-        R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":11}})",
-        R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":"1"}})"}) {
+  for (
+      const char* usage :
+      {"[]", "7", R"("412")", "{}", R"({"prompt_tokens":1})", R"({"completion_tokens":1})",
+       R"({"prompt_tokens":-1,"completion_tokens":1})",
+       R"({"prompt_tokens":1,"completion_tokens":-5})",
+       R"({"prompt_tokens":1.5,"completion_tokens":1})",
+       R"({"prompt_tokens":10.0,"completion_tokens":1})",
+       R"({"prompt_tokens":"10","completion_tokens":1})",
+       R"({"prompt_tokens":true,"completion_tokens":1})",
+       R"({"prompt_tokens":1e300,"completion_tokens":1})",
+       R"({"prompt_tokens":null,"completion_tokens":1})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":[]})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":-1}})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":11}})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":"1"}})"}) {
     SCOPED_TRACE(usage);
     const Classification c = DecodeOk(Protocol::kOpenAI, OpenAIBodyWithUsage(usage));
     EXPECT_FALSE(c.usage.has_value());
@@ -1032,9 +1033,8 @@ TEST(DecodeUsageTest, MalformedUsageIsIgnoredAndTheAnswerStands) {
 
 TEST(DecodeUsageTest, HugeCountsAreCappedAt2To32) {
   constexpr std::int64_t kCap = std::int64_t{1} << 32;
-  const auto usage = UsageOf(
-      Protocol::kOpenAI,
-      OpenAIBodyWithUsage(R"({"prompt_tokens":18446744073709551615,
+  const auto usage =
+      UsageOf(Protocol::kOpenAI, OpenAIBodyWithUsage(R"({"prompt_tokens":18446744073709551615,
           "completion_tokens":9223372036854775807,
           "prompt_tokens_details":{"cached_tokens":4294967297}})"));
   ASSERT_TRUE(usage.has_value());

@@ -111,12 +111,16 @@ TEST_F(TokenUsageTest, TokenUsageHistogramObservesInputAndOutputWithTheExactLabe
   const std::string output = std::string(kOpenAILabels) + ",gen_ai_token_type=\"output\"";
   EXPECT_THAT(text, HasSubstr("# TYPE gen_ai_client_token_usage histogram\n"));
   // 412 lies in (256, 1024], 96 in (64, 256].
-  EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", input + ",le=\"256\"") + "0\n"));
-  EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", input + ",le=\"1024\"") + "1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(Sample("gen_ai_client_token_usage_bucket", input + ",le=\"256\"") + "0\n"));
+  EXPECT_THAT(
+      text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", input + ",le=\"1024\"") + "1\n"));
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_sum", input) + "412\n"));
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_count", input) + "1\n"));
-  EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", output + ",le=\"64\"") + "0\n"));
-  EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", output + ",le=\"256\"") + "1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(Sample("gen_ai_client_token_usage_bucket", output + ",le=\"64\"") + "0\n"));
+  EXPECT_THAT(
+      text, HasSubstr(Sample("gen_ai_client_token_usage_bucket", output + ",le=\"256\"") + "1\n"));
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_sum", output) + "96\n"));
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_count", output) + "1\n"));
 }
@@ -125,15 +129,15 @@ TEST_F(TokenUsageTest, TokenAndSuccessSeriesStartAtZeroAndNoErrorSeriesExists) {
   auto client = MakeClient(OpenAIConfig());
   const std::string text = Metrics(*client);
   for (const char* type : {"input", "output"}) {
-    EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_count",
-                                       std::string(kOpenAILabels) + ",gen_ai_token_type=\"" +
-                                           type + "\"") +
-                                "0\n"));
+    EXPECT_THAT(
+        text, HasSubstr(Sample("gen_ai_client_token_usage_count",
+                               std::string(kOpenAILabels) + ",gen_ai_token_type=\"" + type + "\"") +
+                        "0\n"));
   }
   EXPECT_THAT(text, HasSubstr("# TYPE gen_ai_client_operation_duration_seconds histogram\n"));
-  EXPECT_THAT(text,
-              HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count", kOpenAILabels) +
-                        "0\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count", kOpenAILabels) + "0\n"));
   EXPECT_THAT(text, Not(HasSubstr("error_type=")));
 }
 
@@ -183,10 +187,10 @@ TEST_F(TokenUsageTest, AnAnswerThatFailsToDecodeCountsNoTokens) {
   ASSERT_FALSE(client->ClassifyAlert(MakeAlert()).has_value());
   const std::string text = Metrics(*client);
   EXPECT_THAT(text, HasSubstr("llm_client_tokens_total{type=\"input\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count",
-                                     "error_type=\"invalid_response\"," +
-                                         std::string(kOpenAILabels)) +
-                              "1\n"));
+  EXPECT_THAT(text,
+              HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count",
+                               "error_type=\"invalid_response\"," + std::string(kOpenAILabels)) +
+                        "1\n"));
 }
 
 TEST_F(TokenUsageTest, AProxyAnswerWithoutUsageHasNoneAndCountsNoTokens) {
@@ -199,9 +203,8 @@ TEST_F(TokenUsageTest, AProxyAnswerWithoutUsageHasNoneAndCountsNoTokens) {
   EXPECT_THAT(text, HasSubstr("llm_client_tokens_total{type=\"input\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("llm_client_tokens_total{type=\"output\"} 0\n"));
   // The default model "openai/gpt-4o" names its provider.
-  const std::string labels =
-      R"(gen_ai_operation_name="chat",gen_ai_provider_name="openai",)"
-      R"(gen_ai_request_model="openai/gpt-4o")";
+  const std::string labels = R"(gen_ai_operation_name="chat",gen_ai_provider_name="openai",)"
+                             R"(gen_ai_request_model="openai/gpt-4o")";
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_count",
                                      labels + ",gen_ai_token_type=\"input\"") +
                               "0\n"));
@@ -223,9 +226,9 @@ TEST_F(TokenUsageTest, ACacheHitCarriesTheUsageButCountsNothingAgain) {
   EXPECT_THAT(text, HasSubstr(Sample("gen_ai_client_token_usage_count",
                                      std::string(kOpenAILabels) + ",gen_ai_token_type=\"input\"") +
                               "1\n"));
-  EXPECT_THAT(text,
-              HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count", kOpenAILabels) +
-                        "1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(Sample("gen_ai_client_operation_duration_seconds_count", kOpenAILabels) + "1\n"));
 }
 
 TEST_F(TokenUsageTest, ARepeatInABatchCountsTheTokensOnce) {

@@ -198,8 +198,8 @@ void ReadProcessingTime(const Json& value, std::chrono::microseconds& out) {
 std::optional<std::int64_t> ReadTokenCount(const Json& value) {
   constexpr std::int64_t kMaxTokens = std::int64_t{1} << 32;
   if (value.is_number_unsigned()) {
-    return static_cast<std::int64_t>(
-        std::min<std::uint64_t>(value.get<std::uint64_t>(), static_cast<std::uint64_t>(kMaxTokens)));
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(
+        value.get<std::uint64_t>(), static_cast<std::uint64_t>(kMaxTokens)));
   }
   if (value.is_number_integer()) {
     const auto number = value.get<std::int64_t>();

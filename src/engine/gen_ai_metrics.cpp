@@ -14,25 +14,18 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 
 // The bounds as integers in the unit observed, so that a value exactly on a bound lands in its
 // bucket (`le` is inclusive) without a floating-point comparison deciding it.
-constexpr std::array<std::uint64_t, 14> kTokenBoundsInt = {
-    1,     4,      16,      64,      256,     1024,     4096,
-    16384, 65536,  262144,  1048576, 4194304, 16777216, 67108864};
-constexpr std::array<std::uint64_t, 14> kDurationBoundsNs = {
-    10'000'000,    20'000'000,    40'000'000,     80'000'000,     160'000'000,
-    320'000'000,   640'000'000,   1'280'000'000,  2'560'000'000,  5'120'000'000,
-    10'240'000'000, 20'480'000'000, 40'960'000'000, 81'920'000'000};
-
-constexpr bool BoundsMatch(const std::array<double, 14>& bounds,
-                           const std::array<std::uint64_t, 14>& exact, double scale) {
+constexpr std::array<std::uint64_t, 14> Exact(const std::array<double, 14>& bounds, double scale) {
+  std::array<std::uint64_t, 14> out{};
   for (std::size_t i = 0; i < bounds.size(); ++i) {
-    if (static_cast<std::uint64_t>(bounds[i] * scale + 0.5) != exact[i]) return false;
+    out[i] = static_cast<std::uint64_t>(bounds[i] * scale + 0.5);
   }
-  return true;
+  return out;
 }
-static_assert(BoundsMatch(GenAiMetrics::kTokenBounds, kTokenBoundsInt, 1.0));
-static_assert(BoundsMatch(GenAiMetrics::kDurationBoundsSeconds, kDurationBoundsNs, 1e9));
-static_assert(static_cast<std::size_t>(ErrorCode::kUnknown) == 10,
-              "durations_ holds success and one histogram per ErrorCode");
+constexpr std::array<std::uint64_t, 14> kTokenBoundsInt = Exact(GenAiMetrics::kTokenBounds, 1.0);
+constexpr std::array<std::uint64_t, 14> kDurationBoundsNs =
+    Exact(GenAiMetrics::kDurationBoundsSeconds, 1e9);
+static_assert(kTokenBoundsInt[13] == 67'108'864);
+static_assert(kDurationBoundsNs[0] == 10'000'000 && kDurationBoundsNs[13] == 81'920'000'000);
 
 std::size_t BucketOf(const std::array<std::uint64_t, 14>& bounds, std::uint64_t value) noexcept {
   return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) -
@@ -110,8 +103,9 @@ prometheus::MetricFamily GenAiMetrics::TokenUsageFamily() const {
   auto family = Family("gen_ai_client_token_usage",
                        "Number of input and output tokens used, per LLM request that reported "
                        "them (OpenTelemetry gen_ai.client.token.usage).");
-  for (const auto& [type, histogram] : {std::pair<const char*, const Histogram*>{"input", &input_tokens_},
-                                        {"output", &output_tokens_}}) {
+  for (const auto& [type, histogram] :
+       {std::pair<const char*, const Histogram*>{"input", &input_tokens_},
+        {"output", &output_tokens_}}) {
     prometheus::ClientMetric metric = Labelled(histogram->Read(kTokenBounds, 1.0));
     metric.label.push_back({"gen_ai_token_type", type});
     family.metric.push_back(std::move(metric));

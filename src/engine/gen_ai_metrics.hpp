@@ -36,10 +36,10 @@ namespace alertllm::internal {
 class GenAiMetrics {
  public:
   static constexpr std::array<double, 14> kTokenBounds = {
-      1,      4,       16,      64,       256,      1024,     4096,
-      16384,  65536,   262144,  1048576,  4194304,  16777216, 67108864};
+      1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
   static constexpr std::array<double, 14> kDurationBoundsSeconds = {
       0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+  static_assert(kTokenBounds.size() == kDurationBoundsSeconds.size());
   /// The longest model label: the model comes from configuration and may be anything.
   static constexpr std::size_t kMaxModelBytes = 128;
 
@@ -70,7 +70,7 @@ class GenAiMetrics {
   // Per-bucket (not cumulative) counts, the last one above every bound, and the sum in the
   // unit Observe() is given: tokens, or nanoseconds.
   struct Histogram {
-    std::array<std::atomic<std::uint64_t>, 15> buckets{};
+    std::array<std::atomic<std::uint64_t>, kTokenBounds.size() + 1> buckets{};
     std::atomic<std::uint64_t> sum{0};
 
     void Observe(std::size_t bucket, std::uint64_t value) noexcept;
@@ -82,7 +82,7 @@ class GenAiMetrics {
   std::string provider_;
   std::string model_;
   // Index 0 is success, 1 + the ErrorCode's value for the rest.
-  std::array<Histogram, 12> durations_;
+  std::array<Histogram, static_cast<std::size_t>(ErrorCode::kUnknown) + 2> durations_;
   Histogram input_tokens_;
   Histogram output_tokens_;
 };
