@@ -133,8 +133,8 @@ struct ClientMetrics {
 };
 
 /// The breaker's families (from `breaker`) followed by the client's (from `metrics`), the
-/// gen_ai_* ones last. With
-/// `enabled` false, Collect() returns no family at all: Config::enable_metrics is off.
+/// gen_ai_* ones last. With `enabled` false, Collect() returns no family at all:
+/// Config::enable_metrics is off.
 std::shared_ptr<prometheus::Collectable> MakeClientCollector(
     std::shared_ptr<const ClientMetrics> metrics, std::shared_ptr<prometheus::Collectable> breaker,
     bool enabled);

@@ -79,8 +79,8 @@ class GenAiMetrics {
 
   prometheus::ClientMetric Labelled(prometheus::ClientMetric metric) const;
 
-  std::string provider_;
-  std::string model_;
+  const std::string provider_;
+  const std::string model_;
   // Index 0 is success, 1 + the ErrorCode's value for the rest.
   std::array<Histogram, static_cast<std::size_t>(ErrorCode::kUnknown) + 2> durations_;
   Histogram input_tokens_;
