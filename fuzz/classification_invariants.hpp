@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -69,6 +70,14 @@ inline void CheckDecoded(const Result<Classification>& result) {
     Check(c.source == "llm");
     Check(c.attempts == 0);
     Check(c.processing_time >= std::chrono::microseconds::zero());
+    if (c.usage) {
+      // Counts are capped at 2^32 so that the metrics' sums of them cannot overflow.
+      constexpr std::int64_t kMaxTokens = std::int64_t{1} << 32;
+      const TokenUsage& u = *c.usage;
+      Check(u.prompt_tokens >= 0 && u.prompt_tokens <= kMaxTokens);
+      Check(u.completion_tokens >= 0 && u.completion_tokens <= kMaxTokens);
+      Check(u.cached_tokens >= 0 && u.cached_tokens <= u.prompt_tokens);
+    }
   } else {
     Check(result.error().code == ErrorCode::kInvalidResponse);
     Check(!result.error().message.empty());

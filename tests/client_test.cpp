@@ -731,9 +731,10 @@ TEST_F(ClientTest, CallerOwnedRegistryMirrorsTheCollectableAfterEveryCall) {
 
   // Every family and series at 0 before any call (86 before the cache's 3 lookups and 1 gauge,
   // 90 before the limiter's 3 gauges and 3 reasons, 96 before the 10 redaction rules, the 6
-  // severity disagreements and the 3 token types).
+  // severity disagreements and the 3 token types, 115 before the 17 samples of each of the
+  // two gen_ai_client_token_usage series and of the one operation duration series).
   const std::string at_start = mirrored();
-  EXPECT_EQ(Samples(at_start).size(), 115u);
+  EXPECT_EQ(Samples(at_start).size(), 166u);
   ExpectLines(at_start, R"(llm_client_requests_total{category="success"} 0)");
 
   transport_->Respond(503);

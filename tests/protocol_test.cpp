@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -953,6 +955,110 @@ TEST(ParseProcessingTimeTest, RejectsSignsGarbageAndOverflow) {
     EXPECT_THAT(parsed.error().message, StartsWith("processing_time: '"));
     EXPECT_TRUE(IsValidUtf8WithoutControls(parsed.error().message));
   }
+}
+
+// ---- token usage ----
+
+// An OpenAI answer whose top-level `usage` is `usage` (any JSON text).
+std::string OpenAIBodyWithUsage(std::string_view usage) {
+  Json root = Json::parse(OpenAIBody(ValidClassification().dump()));
+  root["usage"] = Json::parse(usage);
+  return root.dump();
+}
+
+std::optional<TokenUsage> UsageOf(Protocol protocol, const std::string& body) {
+  return DecodeOk(protocol, body).usage;
+}
+
+TEST(DecodeUsageTest, OpenAIUsageIsRead) {
+  const auto usage = UsageOf(Protocol::kOpenAI, OpenAIBodyWithUsage(
+                                                    R"({"prompt_tokens":412,"completion_tokens":96,
+                                                        "total_tokens":508})"));
+  ASSERT_TRUE(usage.has_value());
+  EXPECT_EQ(*usage, (TokenUsage{412, 96, 0}));
+}
+
+TEST(DecodeUsageTest, CachedTokensAreReadFromPromptTokensDetails) {
+  const auto usage = UsageOf(
+      Protocol::kOpenAI,
+      OpenAIBodyWithUsage(R"({"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,
+          "prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},
+          "completion_tokens_details":{"reasoning_tokens":0}})"));
+  ASSERT_TRUE(usage.has_value());
+  EXPECT_EQ(*usage, (TokenUsage{2006, 300, 1920}));
+}
+
+TEST(DecodeUsageTest, NullOrEmptyDetailsMeanNoCachedTokens) {
+  for (const char* details : {"null", "{}", R"({"cached_tokens":null})"}) {
+    SCOPED_TRACE(details);
+    const auto usage = UsageOf(
+        Protocol::kOpenAI,
+        OpenAIBodyWithUsage(R"({"prompt_tokens":5,"completion_tokens":6,"prompt_tokens_details":)" +
+                            std::string(details) + "}"));
+    ASSERT_TRUE(usage.has_value());
+    EXPECT_EQ(*usage, (TokenUsage{5, 6, 0}));
+  }
+}
+
+TEST(DecodeUsageTest, AnswerWithoutUsageHasNone) {
+  Json root = Json::parse(OpenAIBody(ValidClassification().dump()));
+  root.erase("usage");
+  EXPECT_FALSE(UsageOf(Protocol::kOpenAI, root.dump()).has_value());
+  root["usage"] = nullptr;
+  EXPECT_FALSE(UsageOf(Protocol::kOpenAI, root.dump()).has_value());
+}
+
+// A malformed usage is ignored whole, and the classification still decodes (DecodeOk fails the
+// test otherwise).
+TEST(DecodeUsageTest, MalformedUsageIsIgnoredAndTheAnswerStands) {
+  for (
+      const char* usage :
+      {"[]", "7", R"("412")", "{}", R"({"prompt_tokens":1})", R"({"completion_tokens":1})",
+       R"({"prompt_tokens":-1,"completion_tokens":1})",
+       R"({"prompt_tokens":1,"completion_tokens":-5})",
+       R"({"prompt_tokens":1.5,"completion_tokens":1})",
+       R"({"prompt_tokens":10.0,"completion_tokens":1})",
+       R"({"prompt_tokens":"10","completion_tokens":1})",
+       R"({"prompt_tokens":true,"completion_tokens":1})",
+       R"({"prompt_tokens":1e300,"completion_tokens":1})",
+       R"({"prompt_tokens":null,"completion_tokens":1})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":[]})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":-1}})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":11}})",
+       R"({"prompt_tokens":10,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":"1"}})"}) {
+    SCOPED_TRACE(usage);
+    const Classification c = DecodeOk(Protocol::kOpenAI, OpenAIBodyWithUsage(usage));
+    EXPECT_FALSE(c.usage.has_value());
+    EXPECT_EQ(c.summary, "CPU high on node-1");
+  }
+}
+
+TEST(DecodeUsageTest, HugeCountsAreCappedAt2To32) {
+  constexpr std::int64_t kCap = std::int64_t{1} << 32;
+  const auto usage =
+      UsageOf(Protocol::kOpenAI, OpenAIBodyWithUsage(R"({"prompt_tokens":18446744073709551615,
+          "completion_tokens":9223372036854775807,
+          "prompt_tokens_details":{"cached_tokens":4294967297}})"));
+  ASSERT_TRUE(usage.has_value());
+  EXPECT_EQ(*usage, (TokenUsage{kCap, kCap, kCap}));
+}
+
+TEST(DecodeUsageTest, ProxyAnswerWithoutUsageHasNone) {
+  EXPECT_FALSE(UsageOf(Protocol::kProxy, ProxyBody(ValidClassification())).has_value());
+}
+
+TEST(DecodeUsageTest, ProxyAnswerCarryingTheOpenAIUsageObjectIsRead) {
+  Json root = Json::parse(ProxyBody(ValidClassification()));
+  root["usage"] = Json::parse(
+      R"({"prompt_tokens":30,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":3}})");
+  const auto usage = UsageOf(Protocol::kProxy, root.dump());
+  ASSERT_TRUE(usage.has_value());
+  EXPECT_EQ(*usage, (TokenUsage{30, 7, 3}));
+}
+
+TEST(DecodeUsageTest, UsageOnAFailedAnswerDoesNotMakeItSucceed) {
+  Json root = Json::parse(OpenAIBody(ValidClassification().dump(), "length"));
+  EXPECT_THAT(DecodeError(Protocol::kOpenAI, root.dump()).message, HasSubstr("finish_reason"));
 }
 
 }  // namespace

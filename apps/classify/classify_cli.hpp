@@ -157,9 +157,17 @@ std::string FormatTableHeader(const TableLayout& layout);
 std::string FormatTableRow(const TableLayout& layout, const Alert& alert,
                            const Result<Classification>& result);
 
+/// Adds what `result` cost to `tokens`: the usage of an answer the LLM gave for this alert
+/// (source "llm"). A cache hit or a repeat carries the usage of a request already counted, and
+/// a failure or a fallback answer reports none, so the totals are the tokens actually spent.
+///
+/// Pure; not thread-safe for one `tokens`.
+void AddTokens(TokenUsage& tokens, const Result<Classification>& result) noexcept;
+
 /// The breaker's stats as one JSON object: state, the window's counts and rates, blocked and
-/// ignored totals, and the time points as seconds relative to `now` (null when never).
-std::string FormatStatsJson(const CircuitBreakerStats& stats,
+/// ignored totals, the time points as seconds relative to `now` (null when never), and last
+/// `tokens` as {"input","output","cached_input"} (AddTokens() over every result).
+std::string FormatStatsJson(const CircuitBreakerStats& stats, const TokenUsage& tokens,
                             std::chrono::steady_clock::time_point now);
 
 /// A progress line for a terminal `width` columns wide: "[#####-----]  12/30  40%".

@@ -367,12 +367,13 @@ TEST(TableTest, LongSummaryIsClippedToItsColumn) {
 }
 
 TEST(FormatStatsJsonTest, FreshBreakerIsClosedWithNoTimes) {
-  EXPECT_EQ(FormatStatsJson(CircuitBreakerStats{}, std::chrono::steady_clock::now()),
+  EXPECT_EQ(FormatStatsJson(CircuitBreakerStats{}, TokenUsage{}, std::chrono::steady_clock::now()),
             R"({"state":"closed","failure_count":0,"success_count":0,"consecutive_failures":0,)"
             R"("consecutive_successes":0,"total_calls":0,"failure_rate":0.0,)"
             R"("slow_call_rate":0.0,"blocked_count":0,"ignored_count":0,)"
             R"("last_failure_seconds_ago":null,"last_success_seconds_ago":null,)"
-            R"("last_state_change_seconds_ago":null,"next_retry_in_seconds":null})");
+            R"("last_state_change_seconds_ago":null,"next_retry_in_seconds":null,)"
+            R"("tokens":{"input":0,"output":0,"cached_input":0}})");
 }
 
 TEST(FormatStatsJsonTest, OpenBreakerReportsWhenItRetries) {
@@ -381,7 +382,7 @@ TEST(FormatStatsJsonTest, OpenBreakerReportsWhenItRetries) {
   stats.state = CircuitState::kOpen;
   stats.last_failure = now - 2s;
   stats.next_retry_at = now + 28s;
-  const std::string json = FormatStatsJson(stats, now);
+  const std::string json = FormatStatsJson(stats, TokenUsage{}, now);
   EXPECT_NE(json.find(R"("state":"open")"), std::string::npos);
   EXPECT_NE(json.find(R"("last_failure_seconds_ago":2.0)"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("next_retry_in_seconds":28.0)"), std::string::npos) << json;

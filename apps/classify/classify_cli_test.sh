@@ -151,6 +151,23 @@ case $case in
     grep -Eq '^\{"state":"closed","failure_count":0,"success_count":3,.*"total_calls":3,.*\}$' \
       "$work/err" || fail "no stats object on stderr"
     ;;
+  stats_tokens)
+    # The mock's OpenAI answers report usage; --stats sums what llm_client_tokens_total counts,
+    # the repeats answered from the cache adding nothing.
+    repeated 3
+    run --protocol openai --stats --metrics-out "$work/metrics.prom" \
+      "$testdata/alerts_array.json" "$work/repeated.ndjson"
+    expect_rc 0
+    tokens=$(grep -Eo '"tokens":\{"input":[0-9]+,"output":[0-9]+,"cached_input":0\}\}$' \
+               "$work/err") || fail "no tokens object ending the stats object"
+    input=$(sed -E 's/.*"input":([0-9]+).*/\1/' <<<"$tokens")
+    output=$(sed -E 's/.*"output":([0-9]+).*/\1/' <<<"$tokens")
+    [[ $input -gt 0 && $output -gt 0 ]] || fail "no tokens counted: $tokens"
+    grep -qx "llm_client_tokens_total{type=\"input\"} $input" "$work/metrics.prom" ||
+      fail "stats input $input is not llm_client_tokens_total{type=\"input\"}"
+    grep -qx "llm_client_tokens_total{type=\"output\"} $output" "$work/metrics.prom" ||
+      fail "stats output $output is not llm_client_tokens_total{type=\"output\"}"
+    ;;
   missing_file)
     run "$work/no-such-file.json"
     expect_rc 2

@@ -109,7 +109,7 @@ std::string FormatTableRow(const TableLayout& layout, const Alert& alert,
   return row;
 }
 
-std::string FormatStatsJson(const CircuitBreakerStats& stats,
+std::string FormatStatsJson(const CircuitBreakerStats& stats, const TokenUsage& tokens,
                             std::chrono::steady_clock::time_point now) {
   const auto ago = [now](std::chrono::steady_clock::time_point t) -> OrderedJson {
     if (t == CircuitBreakerStats::kNever) return nullptr;
@@ -136,6 +136,10 @@ std::string FormatStatsJson(const CircuitBreakerStats& stats,
     json["next_retry_in_seconds"] =
         std::max(0.0, std::chrono::duration<double>(stats.next_retry_at - now).count());
   }
+  OrderedJson& used = json["tokens"];
+  used["input"] = tokens.prompt_tokens;
+  used["output"] = tokens.completion_tokens;
+  used["cached_input"] = tokens.cached_tokens;
   return json.dump();
 }
 

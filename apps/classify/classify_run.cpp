@@ -35,6 +35,13 @@ std::vector<Result<Classification>> ClassifyChunk(LlmClient& client, std::span<c
 
 }  // namespace
 
+void AddTokens(TokenUsage& tokens, const Result<Classification>& result) noexcept {
+  if (!result || result->source != "llm" || !result->usage) return;
+  tokens.prompt_tokens += result->usage->prompt_tokens;
+  tokens.completion_tokens += result->usage->completion_tokens;
+  tokens.cached_tokens += result->usage->cached_tokens;
+}
+
 std::size_t ChunkSize(const Config& config) noexcept {
   return 4 * static_cast<std::size_t>(std::max(config.concurrency.max_in_flight, 1));
 }

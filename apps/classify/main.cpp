@@ -107,6 +107,7 @@ class Printer {
         client, alerts_, chunk_size,
         [&](std::size_t index, const alertllm::Result<alertllm::Classification>& result) {
           any_failed = any_failed || !result.has_value();
+          cli::AddTokens(tokens_, result);
           ClearProgress();
           const alertllm::Alert& alert = alerts_[index];
           Line(stdout, format_ == cli::OutputFormat::kTable
@@ -117,6 +118,9 @@ class Printer {
     ClearProgress();
     return any_failed;
   }
+
+  // The tokens the LLM reported for the alerts classified so far.
+  const alertllm::TokenUsage& tokens() const { return tokens_; }
 
  private:
   static void Line(std::FILE* stream, const std::string& text) {
@@ -147,14 +151,15 @@ class Printer {
   bool progress_ = false;
   bool progress_shown_ = false;
   std::size_t progress_width_ = 80;
+  alertllm::TokenUsage tokens_;
 };
 
 // What --stats and --metrics-out ask for, at exit. False if the metrics file failed.
-bool Report(const alertllm::HttpLlmClient& client, const cli::Options& options,
-            std::ofstream& metrics_file) {
+bool Report(const alertllm::HttpLlmClient& client, const alertllm::TokenUsage& tokens,
+            const cli::Options& options, std::ofstream& metrics_file) {
   if (options.stats) {
-    const std::string stats =
-        cli::FormatStatsJson(client.GetCircuitBreakerStats(), std::chrono::steady_clock::now());
+    const std::string stats = cli::FormatStatsJson(client.GetCircuitBreakerStats(), tokens,
+                                                   std::chrono::steady_clock::now());
     std::fprintf(stderr, "%s\n", stats.c_str());
   }
   if (!metrics_file.is_open()) return true;
@@ -197,8 +202,9 @@ int main(int argc, char** argv) try {
   }
 
   alertllm::HttpLlmClient client(*config);
-  const bool any_failed = Printer(options->format, *alerts).Run(client, cli::ChunkSize(*config));
-  if (!Report(client, *options, metrics_file)) return cli::kExitUsage;
+  Printer printer(options->format, *alerts);
+  const bool any_failed = printer.Run(client, cli::ChunkSize(*config));
+  if (!Report(client, printer.tokens(), *options, metrics_file)) return cli::kExitUsage;
   return any_failed ? cli::kExitFailed : cli::kExitOk;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "alertllm-classify: %s\n", e.what());

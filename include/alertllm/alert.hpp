@@ -120,7 +120,8 @@ struct Classification {
   bool severity_adjusted = false;
   /// What the LLM request cost, when the answer carried a `usage` object (the OpenAI protocol
   /// does; the proxy protocol only if its answer has the same object). Absent for fallback
-  /// answers; a cache hit carries the usage of the request that produced it.
+  /// answers; a cache hit carries the usage of the request that produced it, which the metrics
+  /// (llm_client_tokens_total, gen_ai_client_token_usage) counted once, for that request.
   std::optional<TokenUsage> usage;
 };
 

@@ -258,9 +258,19 @@ class HttpLlmClient final : public LlmClient {
   ///   llm_client_severity_disagreements_total{label,llm}
   ///                                                LLM answers below the alert's own severity
   ///                                                label (counted whatever severity_floor says)
-  ///   llm_client_tokens_total{type}                input, output, cached_input tokens used
-  ///   gen_ai_client_token_usage                    OpenTelemetry GenAI histograms, per LLM
-  ///   gen_ai_client_operation_duration_seconds     request (names of OTel's Prometheus exporter)
+  ///   llm_client_tokens_total{type}                input, output, cached_input: the `usage`
+  ///                                                of each LLM answer, counted once per request
+  ///
+  /// and the OpenTelemetry GenAI client histograms, named as an OTel Prometheus exporter names
+  /// them, labelled gen_ai_operation_name="chat", gen_ai_provider_name, gen_ai_request_model:
+  ///
+  ///   gen_ai_client_token_usage{…,gen_ai_token_type}
+  ///                                                input and output tokens per request that
+  ///                                                reported them (buckets 1, 4, …, 4^13)
+  ///   gen_ai_client_operation_duration_seconds{…[,error_type]}
+  ///                                                each HTTP request (buckets 0.01 s … 81.92 s,
+  ///                                                doubling); error_type, ClassifyError() of a
+  ///                                                failed one, appears once that happens
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// With `config.enable_metrics` false nothing is counted and the collectable exports no

@@ -100,6 +100,11 @@ Result<std::string> EncodeClassifyRequest(const Alert& alert, const RequestFrame
 ///    `message.refusal` fails as "model refused: …"; `finish_reason` "length" or
 ///    "content_filter" fails because the content is cut off or withheld. `request_id` is the
 ///    top-level `id`.
+///  - both: a top-level `usage` object (`prompt_tokens`, `completion_tokens`, optional
+///    `prompt_tokens_details.cached_tokens`) becomes Classification::usage. Metadata too: a
+///    usage that is not an object, lacks either count, has a count that is not a non-negative
+///    integer, or more cached than prompt tokens is ignored whole (usage stays empty); counts
+///    above 2^32 are taken as 2^32.
 ///
 /// Validation of the classification: `severity` an integer 1..4 (an integral number such as
 /// 3.0, or a string ParseSeverity accepts — "warning", "3" — is taken too, for servers without

@@ -2,6 +2,7 @@
 // The response side of both protocols: parse with bounded depth, then read and validate the
 // classification (proxy: the `classification` member; openai: the JSON string in
 // choices[0].message.content).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -191,6 +192,49 @@ void ReadProcessingTime(const Json& value, std::chrono::microseconds& out) {
   }
 }
 
+// A token count as the `usage` object carries it: a non-negative JSON integer. Counts above
+// kMaxTokens are taken as kMaxTokens: no request is that large, and the cap keeps every sum the
+// metrics make of them far from overflow.
+std::optional<std::int64_t> ReadTokenCount(const Json& value) {
+  constexpr std::int64_t kMaxTokens = std::int64_t{1} << 32;
+  if (value.is_number_unsigned()) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(
+        value.get<std::uint64_t>(), static_cast<std::uint64_t>(kMaxTokens)));
+  }
+  if (value.is_number_integer()) {
+    const auto number = value.get<std::int64_t>();
+    if (number >= 0) return std::min(number, kMaxTokens);
+  }
+  return std::nullopt;
+}
+
+// The top-level `usage` object (`prompt_tokens`, `completion_tokens`, and
+// `prompt_tokens_details.cached_tokens` when present). Metadata like request_id: a usage object
+// that is not exactly that shape is ignored as a whole rather than failing the classification
+// or reporting half of it, and so is one claiming more cached tokens than prompt tokens.
+std::optional<TokenUsage> ReadUsage(const Json& root) {
+  const Json* usage = Find(root, "usage");
+  if (usage == nullptr || !usage->is_object()) return std::nullopt;
+  const Json* prompt = Find(*usage, "prompt_tokens");
+  const Json* completion = Find(*usage, "completion_tokens");
+  if (prompt == nullptr || completion == nullptr) return std::nullopt;
+  const std::optional<std::int64_t> prompt_tokens = ReadTokenCount(*prompt);
+  const std::optional<std::int64_t> completion_tokens = ReadTokenCount(*completion);
+  if (!prompt_tokens || !completion_tokens) return std::nullopt;
+  TokenUsage out;
+  out.prompt_tokens = *prompt_tokens;
+  out.completion_tokens = *completion_tokens;
+  if (const Json* details = Find(*usage, "prompt_tokens_details")) {
+    if (!details->is_object()) return std::nullopt;
+    if (const Json* cached = Find(*details, "cached_tokens")) {
+      const std::optional<std::int64_t> cached_tokens = ReadTokenCount(*cached);
+      if (!cached_tokens || *cached_tokens > out.prompt_tokens) return std::nullopt;
+      out.cached_tokens = *cached_tokens;
+    }
+  }
+  return out;
+}
+
 Result<Classification> DecodeProxy(const Json& root) {
   if (auto error = CheckServerError(root)) return std::move(*error);
   const Json* classification = Find(root, "classification");
@@ -205,6 +249,7 @@ Result<Classification> DecodeProxy(const Json& root) {
   }
   if (const Json* time = Find(root, "processing_time"))
     ReadProcessingTime(*time, out.processing_time);
+  out.usage = ReadUsage(root);
   return out;
 }
 
@@ -273,6 +318,7 @@ Result<Classification> DecodeOpenAI(const Json& root) {
   if (const Json* id = Find(root, "id"); id != nullptr && id->is_string()) {
     out.request_id = id->get_ref<const std::string&>();
   }
+  out.usage = ReadUsage(root);
   return out;
 }
 

@@ -181,12 +181,13 @@ void Call::OnSent(Result<HttpResponse> sent) {
   client_.gate->Release(SignalOf(sent), *std::exchange(slot_, std::nullopt));
   ++attempts_;
   last_duration_ = end - attempt_start_;
+  const HttpResponse* response = sent ? &*sent : nullptr;
+  std::optional<Classification> answer = Interpret(sent);
   if (ClientMetrics* counters = client_.counters) {
     counters->Attempt(last_duration_);
     if (attempts_ > 1) counters->Retry();
+    counters->Operation(last_duration_, answer ? &*answer : nullptr, last_error_);
   }
-  const HttpResponse* response = sent ? &*sent : nullptr;
-  std::optional<Classification> answer = Interpret(sent);
   if (!answer && last_error_.code == ErrorCode::kCancelled) return End(Cancelled(end));
 
   const bool out_of_quota = OutOfQuota(response);

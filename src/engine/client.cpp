@@ -151,7 +151,7 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
 
   CircuitBreakerMetricsOptions metrics_options;
   metrics_options.clock = [clock = clock] { return clock->SteadyNow(); };
-  metrics = std::make_shared<internal::ClientMetrics>();
+  metrics = std::make_shared<internal::ClientMetrics>(config);
   if (config.enable_metrics) counters = metrics.get();
   runtime = std::make_unique<internal::Runtime>(
       transport, clock, real_clock, static_cast<std::size_t>(config.concurrency.max_in_flight));

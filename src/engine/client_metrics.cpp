@@ -183,6 +183,8 @@ class ClientCollector final : public prometheus::Collectable {
                                         "Tokens the LLM reported using, by type (input, output, "
                                         "cached_input: the part of input served from its cache).",
                                         "type", kTokenTypes, m.tokens));
+    families.push_back(m.gen_ai.TokenUsageFamily());
+    families.push_back(m.gen_ai.OperationDurationFamily());
     return families;
   }
 
@@ -242,6 +244,15 @@ void ClientMetrics::Attempt(std::chrono::nanoseconds duration) noexcept {
   attempt_buckets[bucket].fetch_add(1, kRelaxed);
   attempt_sum_ns.fetch_add(static_cast<std::uint64_t>(ns), kRelaxed);
   attempt_count.fetch_add(1, kRelaxed);
+}
+
+void ClientMetrics::Operation(std::chrono::nanoseconds duration, const Classification* answer,
+                              const Error& error) noexcept {
+  gen_ai.Operation(duration, answer != nullptr ? std::nullopt : std::optional(error.code));
+  if (answer != nullptr && answer->usage) {
+    Tokens(*answer->usage);
+    gen_ai.Tokens(*answer->usage);
+  }
 }
 
 std::shared_ptr<prometheus::Collectable> MakeClientCollector(

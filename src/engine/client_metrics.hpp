@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The client's own counters (the llm_client_* families of HttpLlmClient::GetCollectable()) and
-// the collectable that exports them after the breaker's families.
+// The client's own counters (the llm_client_* and gen_ai_* families of
+// HttpLlmClient::GetCollectable()) and the collectable that exports them after the breaker's
+// families.
 #include <prometheus/collectable.h>
 
 #include <array>
@@ -15,8 +16,10 @@
 
 #include "alertllm/alert.hpp"
 #include "alertllm/circuit_breaker.hpp"
+#include "alertllm/config.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/result.hpp"
+#include "engine/gen_ai_metrics.hpp"
 
 namespace alertllm::internal {
 
@@ -54,6 +57,11 @@ inline constexpr std::array<std::string_view, 3> kTokenTypes = {"input", "output
 ///
 /// Thread-safe: every member may be called concurrently; none allocates or locks.
 struct ClientMetrics {
+  /// The gen_ai_* labels of a default Config (for tests of other stages).
+  ClientMetrics() = default;
+  /// The gen_ai_* labels of `config` (provider, model).
+  explicit ClientMetrics(const Config& config) : gen_ai(config) {}
+
   std::array<std::atomic<std::uint64_t>, kCategories> requests{};
   std::atomic<std::uint64_t> attempts{0};
   std::atomic<std::uint64_t> retries{0};
@@ -84,6 +92,8 @@ struct ClientMetrics {
       disagreements{};
   // By kTokenTypes index.
   std::array<std::atomic<std::uint64_t>, kTokenTypes.size()> tokens{};
+  // The OpenTelemetry GenAI client histograms, per HTTP request.
+  GenAiMetrics gen_ai;
 
   /// The call's real outcome, whether or not the fallback then answers.
   void Request(const Result<Classification>& result) noexcept;
@@ -91,6 +101,11 @@ struct ClientMetrics {
   void Classified(const Classification& answer) noexcept;
   /// One HTTP request sent, and how long it took.
   void Attempt(std::chrono::nanoseconds duration) noexcept;
+  /// What that request brought back, for the gen_ai_* families and the token counts: `answer`
+  /// when it decoded (null otherwise), else `error`. The only place an answer's usage is
+  /// counted: a cache hit or a shared answer made no request and costs nothing again.
+  void Operation(std::chrono::nanoseconds duration, const Classification* answer,
+                 const Error& error) noexcept;
   void Retry() noexcept { retries.fetch_add(1, std::memory_order_relaxed); }
   void BudgetDenial() noexcept { budget_denials.fetch_add(1, std::memory_order_relaxed); }
   /// One lookup of the share stage, and the answers kept after it.
@@ -117,8 +132,9 @@ struct ClientMetrics {
   }
 };
 
-/// The breaker's families (from `breaker`) followed by the client's (from `metrics`). With
-/// `enabled` false, Collect() returns no family at all: Config::enable_metrics is off.
+/// The breaker's families (from `breaker`) followed by the client's (from `metrics`), the
+/// gen_ai_* ones last. With `enabled` false, Collect() returns no family at all:
+/// Config::enable_metrics is off.
 std::shared_ptr<prometheus::Collectable> MakeClientCollector(
     std::shared_ptr<const ClientMetrics> metrics, std::shared_ptr<prometheus::Collectable> breaker,
     bool enabled);
