@@ -64,6 +64,7 @@ run_classify() {  # MODE FALLBACK
 }
 
 run_webhook() {  # MODE FALLBACK
+  : >"$work/w.out"  # the last run's "listening on" line must not be read for this one's
   LLM_BASE_URL=$(base "$1") "$webhook" --listen 127.0.0.1:0 --fallback "$2" \
     >"$work/w.out" 2>"$work/w.err" &
   webhook_pid=$!
