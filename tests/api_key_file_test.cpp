@@ -128,8 +128,8 @@ TEST_F(ApiKeyFileTest, KeyValidateRefusesIsReportedByThePathNotTheKey) {
 
 TEST_F(ApiKeyFileTest, KeyNeverAppearsInAnotherVariablesError) {
   const std::string path = File(std::string(kKey) + "\n");
-  const Result<Config> result = FromVars({{"LLM_API_KEY_FILE", path}, {"LLM_TIMEOUT", "abc"},
-                                          {"LLM_MAX_RETRIES", "-1"}});
+  const Result<Config> result =
+      FromVars({{"LLM_API_KEY_FILE", path}, {"LLM_TIMEOUT", "abc"}, {"LLM_MAX_RETRIES", "-1"}});
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().message.find(kKey.substr(0, 8)), std::string::npos)
       << result.error().message;

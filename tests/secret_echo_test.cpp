@@ -140,8 +140,7 @@ TEST_P(SecretEchoTest, HealthErrorHoldsNoSecret) {
   ASSERT_EQ(run.health_error.has_value(), !answers_200);
   if (!run.health_error) return;
   EXPECT_EQ(LeakIn(run.health_error->message), "") << run.health_error->message;
-  EXPECT_NE(run.health_error->message.find("***"), std::string::npos)
-      << run.health_error->message;
+  EXPECT_NE(run.health_error->message.find("***"), std::string::npos) << run.health_error->message;
 }
 
 TEST_P(SecretEchoTest, MetricsHoldNoSecret) {
@@ -168,8 +167,7 @@ TEST(SecretEchoBasicTest, BaseUrlCredentialsEchoedAsBasicAreMasked) {
   HttpLlmClient client(config);
   const Result<Classification> result = client.ClassifyAlert(DiskFull());
   ASSERT_FALSE(result.has_value());
-  EXPECT_NE(result.error().message.find("Basic ***"), std::string::npos)
-      << result.error().message;
+  EXPECT_NE(result.error().message.find("Basic ***"), std::string::npos) << result.error().message;
   EXPECT_EQ(LeakIn(result.error().message), "") << result.error().message;
 }
 

@@ -113,8 +113,7 @@ TEST_F(TlsTest, DefaultConfigRefusesTheCertificateAsANetworkErrorNamingVerificat
   const Result<Classification> result = client.ClassifyAlert(DiskFull());
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kNetworkError) << result.error().message;
-  EXPECT_NE(result.error().message.find("TLS certificate verification failed"),
-            std::string::npos)
+  EXPECT_NE(result.error().message.find("TLS certificate verification failed"), std::string::npos)
       << result.error().message;
   EXPECT_NE(result.error().message.find("LLM_CA_FILE"), std::string::npos)
       << result.error().message;

@@ -147,8 +147,8 @@ int main(int argc, char** argv) {
     }
     std::cout << "listening on http://" << flags.host << ":" << service.port() << std::endl;
     logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms max_in_flight={}",
-                 alertllm::detail::MaskUrl(config.base_url), alertllm::ToString(config.protocol), config.model,
-                 alertllm::ToString(config.fallback), config.timeout.count(),
+                 alertllm::detail::MaskUrl(config.base_url), alertllm::ToString(config.protocol),
+                 config.model, alertllm::ToString(config.fallback), config.timeout.count(),
                  config.concurrency.max_in_flight);
 
     int received = 0;

@@ -34,8 +34,8 @@ using internal::SetEnum;
 using internal::SetExtraHeaders;
 using internal::SetInt;
 using internal::SetNumber;
-using internal::SetSecretFromFile;
 using internal::SetSeconds;
+using internal::SetSecretFromFile;
 using internal::SetString;
 
 using Setter = Problem (*)(std::string_view text, Config& config);

@@ -32,7 +32,8 @@ Problem SetSecretFromFile(std::string_view path, std::string& field) {
   std::string content;
   char chunk[4096];
   std::size_t got = 0;
-  while (content.size() <= kMaxBytes && (got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) {
+  while (content.size() <= kMaxBytes &&
+         (got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) {
     content.append(chunk, got);
   }
   // A directory opens on Linux; reading it is what fails (EISDIR).

@@ -330,11 +330,11 @@ Result<void> HttpLlmClient::Health(const CallOptions& options) {
       return error;
     }
     if (sent->status >= 200 && sent->status < 300) return {};
-    return Error{ErrorCodeForHttpStatus(sent->status),
-                 impl.scrubber.Scrub(internal::HttpErrorMessage(
-                     sent->status, internal::HealthPath(impl.config.protocol), sent->body,
-                     impl.scrubber)),
-                 sent->status, std::nullopt, 1};
+    return Error{
+        ErrorCodeForHttpStatus(sent->status),
+        impl.scrubber.Scrub(internal::HttpErrorMessage(
+            sent->status, internal::HealthPath(impl.config.protocol), sent->body, impl.scrubber)),
+        sent->status, std::nullopt, 1};
   });
 }
 

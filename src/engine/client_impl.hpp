@@ -112,7 +112,8 @@ Result<T> NeverThrows(const ClientState& impl, Body&& body) {
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};
   } catch (const std::exception& e) {
-    return Error{ErrorCode::kUnknown, impl.scrubber.Scrub("unexpected exception: " + Clip(e.what()))};
+    return Error{ErrorCode::kUnknown,
+                 impl.scrubber.Scrub("unexpected exception: " + Clip(e.what()))};
   } catch (...) {
     return Error{ErrorCode::kUnknown, "unexpected exception"};
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // DESIGN.md §2 step 8, finish: what a call's answer becomes for its caller — counted, its error
-// scrubbed of secrets and logged (rate-limited), replaced by the fallback's answer where that applies.
+// scrubbed and logged (rate-limited), replaced by the fallback's answer where that applies.
 #include <spdlog/spdlog.h>
 
 #include <string>

@@ -51,7 +51,9 @@ std::string Base64(std::string_view bytes) {
     for (std::size_t j = 0; j < 3; ++j) {
       group = (group << 8) | (j < n ? static_cast<unsigned char>(bytes[i + j]) : 0u);
     }
-    for (std::size_t j = 0; j < 4; ++j) out += j <= n ? kAlphabet[(group >> (18 - 6 * j)) & 63] : '=';
+    for (std::size_t j = 0; j < 4; ++j) {
+      out += j <= n ? kAlphabet[(group >> (18 - 6 * j)) & 63] : '=';
+    }
   }
   return out;
 }
@@ -85,14 +87,12 @@ std::vector<std::string> ConfigSecrets(const Config& config) {
 }
 
 void ReplaceAll(std::string& text, std::string_view secret) {
-  for (std::size_t at = text.find(secret); at != kNpos;
-       at = text.find(secret, at + kMask.size())) {
+  for (std::size_t at = text.find(secret); at != kNpos; at = text.find(secret, at + kMask.size())) {
     text.replace(at, secret.size(), kMask);
   }
 }
 
-std::size_t FindIgnoreCase(std::string_view text, std::string_view lower_needle,
-                           std::size_t from) {
+std::size_t FindIgnoreCase(std::string_view text, std::string_view lower_needle, std::size_t from) {
   for (std::size_t at = from; at + lower_needle.size() <= text.size(); ++at) {
     std::size_t i = 0;
     while (i < lower_needle.size() && detail::ToLowerAscii(text[at + i]) == lower_needle[i]) ++i;
@@ -101,9 +101,7 @@ std::size_t FindIgnoreCase(std::string_view text, std::string_view lower_needle,
   return kNpos;
 }
 
-bool EndsToken(char c) {
-  return std::string_view(" \t\r\n'\",;\\<>()[]{}").find(c) != kNpos;
-}
+bool EndsToken(char c) { return std::string_view(" \t\r\n'\",;\\<>()[]{}").find(c) != kNpos; }
 
 // A server that echoes the Authorization header may cut or alter the key on the way (its own
 // clip, a proxy's rewrite): whatever follows "Bearer " goes, not only the key as configured.
@@ -143,7 +141,8 @@ std::size_t SuffixStartingAt(std::string_view text, std::size_t begin, std::stri
 }
 
 // `text` with each span replaced by kMask; overlapping spans are merged first.
-std::string MaskSpans(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>> spans) {
+std::string MaskSpans(std::string_view text,
+                      std::vector<std::pair<std::size_t, std::size_t>> spans) {
   std::sort(spans.begin(), spans.end());
   std::string out;
   out.reserve(text.size());

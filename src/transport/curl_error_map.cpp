@@ -62,7 +62,8 @@ Error MapCurlCode(const Outcome& outcome, const std::string& detail) {
   if (IsVerificationError(outcome.code)) {
     return Error{ErrorCode::kNetworkError,
                  "network error: TLS certificate verification failed (trust the server's CA "
-                 "with ca_file / LLM_CA_FILE): " + detail};
+                 "with ca_file / LLM_CA_FILE): " +
+                     detail};
   }
   if (IsNetworkError(outcome.code))
     return Error{ErrorCode::kNetworkError, "network error: " + detail};

@@ -61,8 +61,7 @@ inline std::string JsonEscaped(std::string_view text) {
 }
 
 /// One answer of the echoing LLM for `mode` (see kEchoModes).
-inline void EchoAnswer(std::string_view mode, const httplib::Request& req,
-                       httplib::Response& res) {
+inline void EchoAnswer(std::string_view mode, const httplib::Request& req, httplib::Response& res) {
   const std::string auth = "Authorization: " + req.get_header_value("Authorization");
   const std::string api_key = "X-Api-Key: " + req.get_header_value("X-Api-Key");
   const std::string target = "target: " + req.target;
@@ -74,9 +73,9 @@ inline void EchoAnswer(std::string_view mode, const httplib::Request& req,
   } else if (mode == "html502" || mode == "html") {
     res.status = mode == "html" ? 200 : 502;
     const std::string head = "<html><pre>";
-    res.set_content(head + EchoedRequest(req, auth, kEchoSecretOffset - head.size()) +
-                        "</pre></html>",
-                    "text/html");
+    res.set_content(
+        head + EchoedRequest(req, auth, kEchoSecretOffset - head.size()) + "</pre></html>",
+        "text/html");
   } else if (mode == "badjson") {
     res.set_content(R"({"echo":")" + api_key + R"("!)" + JsonEscaped(EchoedRequest(req, auth, 0)),
                     "application/json");
@@ -86,8 +85,8 @@ inline void EchoAnswer(std::string_view mode, const httplib::Request& req,
                         R"(","category":"x","summary":"x","confidence":0.5}})",
                     "application/json");
   } else {
-    res.set_content(R"({"error":{"message":")" + JsonEscaped(EchoedRequest(req, api_key, kEchoSecretOffset)) +
-                        R"("}})",
+    res.set_content(R"({"error":{"message":")" +
+                        JsonEscaped(EchoedRequest(req, api_key, kEchoSecretOffset)) + R"("}})",
                     "application/json");
   }
 }
