@@ -64,10 +64,17 @@ TEST(SecretScrubberTest, SuffixStartingAnExcerptIsMasked) {
   EXPECT_EQ(scrubber.Scrub("near 'SECRET-12345\"!' and RET-999"), "near '***\"!' and RET-999");
 }
 
-TEST(SecretScrubberTest, TextWithoutSecretsIsNotCopied) {
+TEST(SecretScrubberTest, BodyWithoutSecretsIsReportedUnchanged) {
   const SecretScrubber scrubber(SecretConfig());
-  EXPECT_FALSE(scrubber.Scrubbed("HTTP 503 from /classify: 'upstream down'").has_value());
-  EXPECT_TRUE(scrubber.Scrubbed("key sk-TESTSECRET-12345").has_value());
+  EXPECT_FALSE(scrubber.ScrubbedBody("<html>upstream down</html>").has_value());
+  EXPECT_EQ(scrubber.ScrubbedBody("key sk-TESTSECRET-12345"), "key ***");
+}
+
+TEST(SecretScrubberTest, BodyIsScrubbedOfSecretsAndBearerTokensNotOfEdgePieces) {
+  const SecretScrubber scrubber(SecretConfig());
+  EXPECT_EQ(scrubber.ScrubBody("a: Bearer t0k3n 'xk-EXTRASECRET-999' sk-TEST"),
+            "a: Bearer *** '***' sk-TEST");
+  EXPECT_EQ(scrubber.Scrub("'sk-TEST"), "'***");
 }
 
 TEST(SecretScrubberTest, LongerSecretIsReplacedWhole) {

@@ -133,7 +133,7 @@ namespace internal {
 std::string HttpErrorMessage(int status, std::string_view what, std::string_view body,
                              const SecretScrubber& scrubber) {
   std::string message = "HTTP " + std::to_string(status) + " from " + std::string(what);
-  if (!body.empty()) message += ": " + internal::Quote(scrubber.Scrub(body));
+  if (!body.empty()) message += ": " + internal::Quote(scrubber.ScrubBody(body));
   return message;
 }
 

@@ -33,7 +33,7 @@ Result<Classification> DecodeAnswer(const ClientState& client, std::string_view 
   Result<Classification> decoded =
       DecodeClassifyResponse(config.protocol, body, config.max_response_bytes);
   if (decoded) return decoded;
-  const std::optional<std::string> scrubbed = client.scrubber.Scrubbed(body);
+  const std::optional<std::string> scrubbed = client.scrubber.ScrubbedBody(body);
   if (!scrubbed) return decoded;
   Result<Classification> again =
       DecodeClassifyResponse(config.protocol, *scrubbed, config.max_response_bytes);

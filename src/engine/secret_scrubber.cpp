@@ -173,17 +173,27 @@ SecretScrubber::SecretScrubber(std::vector<std::string> secrets) {
   secrets_ = std::move(secrets);
 }
 
-std::string SecretScrubber::Scrub(std::string_view text) const {
-  std::string out(text);
-  for (const std::string& secret : secrets_) ReplaceAll(out, secret);
-  MaskBearerTokens(out);
+void SecretScrubber::ReplaceSecrets(std::string& text) const {
+  for (const std::string& secret : secrets_) ReplaceAll(text, secret);
+  MaskBearerTokens(text);
+}
+
+std::string SecretScrubber::Scrub(std::string_view message) const {
+  std::string out(message);
+  ReplaceSecrets(out);
   MaskEdgePieces(out);
   return out;
 }
 
-std::optional<std::string> SecretScrubber::Scrubbed(std::string_view text) const {
-  std::string out = Scrub(text);
-  if (out == text) return std::nullopt;
+std::string SecretScrubber::ScrubBody(std::string_view body) const {
+  std::string out(body);
+  ReplaceSecrets(out);
+  return out;
+}
+
+std::optional<std::string> SecretScrubber::ScrubbedBody(std::string_view body) const {
+  std::string out = ScrubBody(body);
+  if (out == body) return std::nullopt;
   return out;
 }
 
