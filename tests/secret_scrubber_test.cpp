@@ -8,6 +8,7 @@
 #include "alertllm/config.hpp"
 #include "alertllm/detail/masked_url.hpp"
 #include "alertllm/detail/quote.hpp"
+#include "alertllm/env.hpp"
 #include "codec/protocol.hpp"
 #include "engine/secret_scrubber.hpp"
 
@@ -95,6 +96,17 @@ TEST(MaskUrlTest, UrlWithoutSecretsIsUnchanged) {
 
 TEST(MaskUrlTest, AtInThePathIsNotUserInfo) {
   EXPECT_EQ(detail::MaskUrl("http://host/users/@me"), "http://host/users/@me");
+}
+
+TEST(MaskUrlTest, EnvErrorQuotesBaseUrlMasked) {
+  const Result<Config> config =
+      ConfigFromEnv([](std::string_view name) -> std::optional<std::string> {
+        if (name == "LLM_BASE_URL") return "ftp://user:PASSWORD1@host/v1?key=QUERYKEY1";
+        return std::nullopt;
+      });
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().message,
+            "LLM_BASE_URL: 'ftp://***:***@host/v1?key=***' must start with http:// or https://");
 }
 
 TEST(JoinUrlTest, QueryOfTheBaseUrlFollowsThePath) {
