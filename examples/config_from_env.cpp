@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Prints the Config that the LLM_* environment variables produce, the API key redacted — a
+// Prints the Config that the LLM_* environment variables produce, the secrets redacted — a
 // quick way to check a deployment's settings:
 //
 //   LLM_TIMEOUT=10s LLM_CIRCUIT_BREAKER_MAX_FAILURES=3 config_from_env
 //
 // Exit status: 0 if the configuration is valid, 1 (with the error on stderr) if not.
+#include <alertllm/detail/masked_url.hpp>
 #include <alertllm/env.hpp>
 
 #include <cstdio>
@@ -29,7 +30,7 @@ int main() {
   }
   const alertllm::Config& c = *config;
   const alertllm::CircuitBreakerConfig& cb = c.circuit_breaker;
-  Row("base_url", c.base_url);
+  Row("base_url", alertllm::detail::MaskUrl(c.base_url));  // credentials, query values: ***
   Row("api_key", c.api_key.empty() ? "(none)" : "(set, redacted)");
   Row("model", c.model);
   Row("protocol", std::string(alertllm::ToString(c.protocol)));

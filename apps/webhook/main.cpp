@@ -4,6 +4,7 @@
 // service").
 #include <alertllm/client.hpp>
 #include <alertllm/config.hpp>
+#include <alertllm/detail/masked_url.hpp>
 #include <alertllm/env.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -143,16 +144,6 @@ std::shared_ptr<const alertllm::webhook::WebhookAuth> BuildAuth(const Flags& fla
   return std::make_shared<const alertllm::webhook::WebhookAuth>(*std::move(auth));
 }
 
-// The base URL without any user:password@ part, for the log.
-std::string Redacted(std::string url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@');
-  if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
-    url.replace(scheme + 3, at - scheme - 3, "***");
-  }
-  return url;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,8 +180,8 @@ int main(int argc, char** argv) {
     }
     std::cout << "listening on http://" << flags.host << ":" << service.port() << std::endl;
     logger->info("base_url={} protocol={} model={} fallback={} timeout={}ms max_in_flight={}",
-                 Redacted(config.base_url), alertllm::ToString(config.protocol), config.model,
-                 alertllm::ToString(config.fallback), config.timeout.count(),
+                 alertllm::detail::MaskUrl(config.base_url), alertllm::ToString(config.protocol),
+                 config.model, alertllm::ToString(config.fallback), config.timeout.count(),
                  config.concurrency.max_in_flight);
     logger->info("authentication: {}", !auth            ? "none"
                                        : flags.auth_all ? "bearer token on every path"

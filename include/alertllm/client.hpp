@@ -128,7 +128,10 @@ struct ClientDependencies {
 /// Logging (spdlog, through the logger passed in; none when it is null, so a library never
 /// writes to a process's default sink unasked): breaker transitions at warn (to open) or info,
 /// retries at debug, failed calls at warn at most once per second per client (with the count
-/// of lines suppressed). Never the API key, never a body beyond a clipped excerpt.
+/// of lines suppressed), and once at construction a warning if `tls_verify` is false. Never a
+/// body beyond a clipped excerpt, and never a secret of the config — the API key, an extra
+/// header's value, base_url's user-info or query values — nor a piece of one, in a log line, an
+/// Error or a fallback_reason, even when the server echoes the request into its answers.
 ///
 /// Threads (DESIGN.md §2): each client runs one I/O thread, a libcurl multi loop that carries
 /// every call's requests, timers and waits; a call in flight costs memory, not a thread.

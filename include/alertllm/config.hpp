@@ -182,7 +182,9 @@ struct ConcurrencyConfig {
 /// Everything HttpLlmClient needs. Seed fields keep the seed's names and defaults; the rest are
 /// the additions of DESIGN.md §4. `DefaultConfig()` returns this as default-constructed.
 struct Config {
-  /// Where the LLM proxy (or OpenAI-compatible server) listens; http:// or https://.
+  /// Where the LLM proxy (or OpenAI-compatible server) listens; http:// or https://. A query
+  /// ("?api-version=…") follows the request path. User-info and query values are secrets:
+  /// logged masked ("https://***:***@host/v1?key=***"), never in an error.
   std::string base_url = "http://127.0.0.1:8080";
   /// Sent as `Authorization: Bearer …` when non-empty; never logged, never in an error.
   std::string api_key;
@@ -214,11 +216,12 @@ struct Config {
   /// Largest request body sent: an alert whose encoded request would be larger (a runaway
   /// annotation) fails as kInvalidRequest before any request, instead of being sent.
   std::size_t max_request_bytes = 1024 * 1024;
-  /// Verify the server's TLS certificate and host name.
+  /// Verify the server's TLS certificate and host name. false: the client logs one warning at
+  /// construction.
   bool tls_verify = true;
   /// CA bundle for TLS verification; empty: the system's.
   std::string ca_file;
-  /// Sent with every request, after the standard headers.
+  /// Sent with every request, after the standard headers. The values are secrets, as api_key.
   std::vector<std::pair<std::string, std::string>> extra_headers;
   /// The classification instructions; empty: the built-in prompt.
   std::string prompt;

@@ -30,7 +30,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 /// Errors: kInvalidConfig, naming every bad variable and its value
 /// ("LLM_TIMEOUT: 'abc' is not a duration"), or the field Validate() rejects. A bad value never
 /// falls back to the default. Values of LLM_API_KEY and LLM_EXTRA_HEADERS never appear in an
-/// error.
+/// error, nor does the content of LLM_API_KEY_FILE (read here, once; its path does).
 ///
 /// Thread-safe as far as `getenv` is: do not call while another thread calls `setenv`.
 Result<Config> ConfigFromEnv();

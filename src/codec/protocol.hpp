@@ -36,7 +36,8 @@ std::string_view HealthPath(Protocol protocol) noexcept;
 /// `base_url` followed by `path` (which starts with '/'), with any trailing slashes of
 /// `base_url` removed so that "http://h/" and "http://h" give the same URL. When `base_url`
 /// already ends in "/v1" and `path` starts with "/v1/", the "/v1" is not doubled: OpenAI's own
-/// SDKs take base URLs such as "https://api.openai.com/v1", so both spellings work.
+/// SDKs take base URLs such as "https://api.openai.com/v1", so both spellings work. A query
+/// of `base_url` follows the path: "http://h/v1?k=v" + "/classify" is "http://h/v1/classify?k=v".
 std::string JoinUrl(std::string_view base_url, std::string_view path);
 
 /// The alert as the compact JSON object both protocols send:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The request side of both protocols: the URL paths, the default prompt, the frame of bytes
 // around an alert, and the alert's JSON, escaped in one pass.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -301,13 +302,17 @@ std::string_view HealthPath(Protocol protocol) noexcept {
 }
 
 std::string JoinUrl(std::string_view base_url, std::string_view path) {
+  // A query ("?api-version=…", a key some gateways take there) stays after the joined path.
+  const std::string_view query = base_url.substr(std::min(base_url.find('?'), base_url.size()));
+  base_url.remove_suffix(query.size());
   while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
   constexpr std::string_view kVersion = "/v1";
   if (base_url.ends_with(kVersion) && path.starts_with("/v1/")) path.remove_prefix(kVersion.size());
   std::string url;
-  url.reserve(base_url.size() + path.size());
+  url.reserve(base_url.size() + path.size() + query.size());
   url.append(base_url);
   url.append(path);
+  url.append(query);
   return url;
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "alertllm/detail/masked_url.hpp"
 #include "config/env_parsers.hpp"
 #include "util/duration.hpp"
 #include "util/text.hpp"
@@ -34,6 +35,7 @@ using internal::SetExtraHeaders;
 using internal::SetInt;
 using internal::SetNumber;
 using internal::SetSeconds;
+using internal::SetSecretFromFile;
 using internal::SetString;
 
 using Setter = Problem (*)(std::string_view text, Config& config);
@@ -55,6 +57,16 @@ constexpr EnvVar kEnvVars[] = {
      "base_url", false, [](std::string_view t, Config& c) { return SetString(t, c.base_url); }},
     {"LLM_API_KEY", "(none)", "Bearer token sent in the Authorization header",
      "api_key", true, [](std::string_view t, Config& c) { return SetString(t, c.api_key); }},
+    // The path is not secret (an error quotes it); the file's content is (an error never shows
+    // it). Read once, here: a key rotated in the file needs a restart.
+    {"LLM_API_KEY_FILE", "(none)",
+     "File holding the API key (Kubernetes or Docker secret), read at start; not with LLM_API_KEY",
+     "api_key", false,
+     [](std::string_view t, Config& c) -> Problem {
+       // LLM_API_KEY comes first in this table: a key already set came from it.
+       if (!c.api_key.empty()) return "conflicts with LLM_API_KEY: set one of them";
+       return SetSecretFromFile(t, c.api_key);
+     }},
     {"LLM_MODEL", "openai/gpt-4o", "Model name sent with each request",
      "model", false, [](std::string_view t, Config& c) { return SetString(t, c.model); }},
     {"LLM_TIMEOUT", "30s", "Timeout of one HTTP attempt",
@@ -210,6 +222,11 @@ static_assert(kResetTimeout < kEnvVarCount && kMaxResetTimeout < kEnvVarCount);
 
 using RawValues = std::array<std::optional<std::string>, kEnvVarCount>;
 
+// A value as an error quotes it; base_url's user-info and query values may be credentials.
+std::string Shown(const EnvVar& var, std::string_view value) {
+  return Quote(var.field == "base_url" ? detail::MaskUrl(value) : std::string(value));
+}
+
 void AppendPart(std::string& message, std::string_view part) {
   if (!message.empty()) message += "; ";
   message.append(part);
@@ -223,19 +240,20 @@ void AppendPart(std::string& message, std::string_view part) {
 std::string DescribeProblem(const ConfigProblem& problem, const RawValues& raw) {
   std::string rule = problem.message;
   if (!problem.got.empty()) rule += ", got " + problem.got;
-  // "extra_headers[2]" belongs to the variable of "extra_headers".
+  // "extra_headers[2]" belongs to the variable of "extra_headers"; of two variables for one
+  // field (api_key), the one that was set.
   const std::string_view field = problem.field;
   const std::string_view base_field = field.substr(0, field.find('['));
   std::size_t index = kEnvVarCount;
   for (std::size_t i = 0; i < kEnvVarCount; ++i) {
-    if (kEnvVars[i].field == base_field) index = i;
+    if (kEnvVars[i].field == base_field && (index == kEnvVarCount || raw[i])) index = i;
   }
   if (index == kEnvVarCount) return problem.field + ": " + rule;
   const EnvVar& var = kEnvVars[index];
   std::string text(var.name);
   if (base_field != field) text += ": " + problem.field;
   if (var.secret) return text + ": " + rule;
-  if (raw[index]) return text + ": " + Quote(*raw[index]) + " " + problem.message;
+  if (raw[index]) return text + ": " + Shown(var, *raw[index]) + " " + problem.message;
   return text + " (not set, defaults to " + std::string(var.default_text) + "): " + rule;
 }
 
@@ -275,7 +293,7 @@ Result<Config> ConfigFromEnv(const EnvLookup& lookup) {
     if (Problem problem = var.set(*value, config)) {
       std::string text(var.name);
       text += ": ";
-      if (!var.secret) text += Quote(*value) + " ";
+      if (!var.secret) text += Shown(var, *value) + " ";
       text += *problem;
       AppendPart(problems, text);
     }

@@ -21,6 +21,11 @@ namespace alertllm::internal {
 using Problem = std::optional<std::string>;
 
 Problem SetString(std::string_view text, std::string& field);
+/// The content of the file at `path`, read once, without surrounding white space (the newline
+/// a secret mount or `echo` leaves). A file that cannot be read (missing, a directory, no
+/// permission), is empty (or only white space) or is over 64 KiB is a problem, which names
+/// the reason, never the content.
+Problem SetSecretFromFile(std::string_view path, std::string& field);
 /// A decimal int, an optional '+'.
 Problem SetInt(std::string_view text, int& field);
 /// A finite decimal number, an optional '+'.

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "alertllm/curl_transport.hpp"
+#include "alertllm/detail/masked_url.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/fallback.hpp"
 #include "alertllm/metrics.hpp"
@@ -102,6 +103,14 @@ std::shared_ptr<internal::RegistryMirror> MakeMirror(
   }
 }
 
+// Once per client, at construction: with verification off the key goes to whoever answers.
+void WarnTlsUnverified(spdlog::logger& logger, std::string_view base_url) {
+  logger.warn(
+      "alertllm: tls_verify=false: the certificate and host name of {} are not verified; the "
+      "API key and the alerts go to whoever answers",
+      detail::MaskUrl(base_url));
+}
+
 // The limiter's gauges and refusals go to the client's metrics (none when they are off).
 internal::SlotGate::Hooks GateHooks(internal::ClientMetrics* counters) {
   internal::SlotGate::Hooks hooks;
@@ -121,9 +130,10 @@ internal::SlotGate::Hooks GateHooks(internal::ClientMetrics* counters) {
 
 namespace internal {
 
-std::string HttpErrorMessage(int status, std::string_view what, std::string_view body) {
+std::string HttpErrorMessage(int status, std::string_view what, std::string_view body,
+                             const SecretScrubber& scrubber) {
   std::string message = "HTTP " + std::to_string(status) + " from " + std::string(what);
-  if (!body.empty()) message += ": " + internal::Quote(body);
+  if (!body.empty()) message += ": " + internal::Quote(scrubber.ScrubBody(body));
   return message;
 }
 
@@ -147,6 +157,7 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
 
   breaker = std::make_shared<CircuitBreaker>(config.circuit_breaker);
   if (logger) LogTransitions(*breaker, logger);
+  if (logger && !config.tls_verify) WarnTlsUnverified(*logger, config.base_url);
   budget = std::make_unique<RetryBudget>(config.retry_budget);
 
   CircuitBreakerMetricsOptions metrics_options;
@@ -246,16 +257,6 @@ SteadyTime internal::ClientState::Deadline(const CallOptions& options) const {
   return deadline;
 }
 
-// A server may echo request headers into an error body; the key never leaves in a message.
-std::string internal::ClientState::Redact(std::string message) const {
-  if (config.api_key.empty()) return message;
-  for (std::size_t at = message.find(config.api_key); at != std::string::npos;
-       at = message.find(config.api_key, at + 3)) {
-    message.replace(at, config.api_key.size(), "***");
-  }
-  return message;
-}
-
 HttpLlmClient::HttpLlmClient(Config config, std::shared_ptr<spdlog::logger> logger)
     : HttpLlmClient(std::move(config),
                     ClientDependencies{nullptr, nullptr, {}, std::move(logger), nullptr}) {}
@@ -324,15 +325,16 @@ Result<void> HttpLlmClient::Health(const CallOptions& options) {
     Result<HttpResponse> sent = impl.transport->Send(request, options.stop_token);
     if (!sent) {
       Error error = std::move(sent).error();
-      error.message = impl.Redact(std::move(error.message));
+      error.message = impl.scrubber.Scrub(error.message);
       error.attempts = 1;
       return error;
     }
     if (sent->status >= 200 && sent->status < 300) return {};
-    return Error{ErrorCodeForHttpStatus(sent->status),
-                 impl.Redact(internal::HttpErrorMessage(
-                     sent->status, internal::HealthPath(impl.config.protocol), sent->body)),
-                 sent->status, std::nullopt, 1};
+    return Error{
+        ErrorCodeForHttpStatus(sent->status),
+        impl.scrubber.Scrub(internal::HttpErrorMessage(
+            sent->status, internal::HealthPath(impl.config.protocol), sent->body, impl.scrubber)),
+        sent->status, std::nullopt, 1};
   });
 }
 

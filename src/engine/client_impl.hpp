@@ -22,6 +22,7 @@
 #include "engine/call.hpp"
 #include "engine/client_metrics.hpp"
 #include "engine/runtime.hpp"
+#include "engine/secret_scrubber.hpp"
 #include "engine/share.hpp"
 #include "limiter/slot_gate.hpp"
 #include "metrics/registry_mirror.hpp"
@@ -31,8 +32,11 @@ namespace alertllm {
 
 namespace internal {
 
-/// "HTTP <status> from <what>: <quoted, clipped body>" for an answer that is not a 2xx.
-std::string HttpErrorMessage(int status, std::string_view what, std::string_view body);
+/// "HTTP <status> from <what>: <quoted, clipped body>" for an answer that is not a 2xx, the
+/// body scrubbed before it is clipped: a server that echoes the request's headers or URL into
+/// its error page does not get the key into the message, not even a piece of it.
+std::string HttpErrorMessage(int status, std::string_view what, std::string_view body,
+                             const SecretScrubber& scrubber);
 
 /// Everything an HttpLlmClient holds. A type of its own (HttpLlmClient::Impl is private) so the
 /// units of src/engine/ can name it.
@@ -62,15 +66,16 @@ struct ClientState {
   /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
   /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
   Result<HttpRequest> EncodeRequest(const Alert& alert) const;
-  /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, puts
-  /// the fallback's answer in its place where that applies, and holds any answer to the
-  /// severity floor (severity_floor.hpp).
+  /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, scrubs and logs its error, puts the
+  /// fallback's answer in its place where that applies, and holds any answer to the severity
+  /// floor (severity_floor.hpp).
   Result<Classification> Finish(const Alert& alert, Result<Classification> result);
   SteadyTime Deadline(const CallOptions& options) const;
-  std::string Redact(std::string message) const;
   void LogFailure(const Error& error, bool fell_back);
 
   Config config;
+  /// Applied to every error message before it leaves the client or reaches a log.
+  SecretScrubber scrubber{config};
   std::shared_ptr<Transport> transport;
   std::shared_ptr<ClientClock> clock;
   std::function<double()> random;
@@ -108,7 +113,8 @@ Result<T> NeverThrows(const ClientState& impl, Body&& body) {
   } catch (const std::bad_alloc&) {
     return Error{ErrorCode::kUnknown, "out of memory"};
   } catch (const std::exception& e) {
-    return Error{ErrorCode::kUnknown, impl.Redact("unexpected exception: " + Clip(e.what()))};
+    return Error{ErrorCode::kUnknown,
+                 impl.scrubber.Scrub("unexpected exception: " + Clip(e.what()))};
   } catch (...) {
     return Error{ErrorCode::kUnknown, "unexpected exception"};
   }

@@ -25,6 +25,21 @@ milliseconds CeilMillis(nanoseconds d) {
   return std::chrono::ceil<milliseconds>(std::max(d, nanoseconds::zero()));
 }
 
+// A 2xx body that does not decode is quoted in the error: when it holds a secret, the error comes
+// from decoding its scrubbed copy, so the excerpt is cut from text that holds none. A body
+// only its scrubbing makes decodable keeps its own error (scrubbed in Finish).
+Result<Classification> DecodeAnswer(const ClientState& client, std::string_view body) {
+  const Config& config = client.config;
+  Result<Classification> decoded =
+      DecodeClassifyResponse(config.protocol, body, config.max_response_bytes);
+  if (decoded) return decoded;
+  const std::optional<std::string> scrubbed = client.scrubber.ScrubbedBody(body);
+  if (!scrubbed) return decoded;
+  Result<Classification> again =
+      DecodeClassifyResponse(config.protocol, *scrubbed, config.max_response_bytes);
+  return again ? std::move(decoded) : std::move(again);
+}
+
 }  // namespace
 
 milliseconds Call::AttemptTimeout(SteadyTime now) const {
@@ -75,8 +90,7 @@ std::optional<Classification> Call::Interpret(const Result<HttpResponse>& sent) 
   }
   const Config& config = client_.config;
   if (sent->status >= 200 && sent->status < 300) {
-    Result<Classification> decoded =
-        DecodeClassifyResponse(config.protocol, sent->body, config.max_response_bytes);
+    Result<Classification> decoded = DecodeAnswer(client_, sent->body);
     if (decoded) return std::move(*decoded);
     last_error_ = std::move(decoded).error();
     last_error_.http_status = sent->status;
@@ -84,7 +98,7 @@ std::optional<Classification> Call::Interpret(const Result<HttpResponse>& sent) 
   }
   last_error_ = Error{
       ErrorCodeForHttpStatus(sent->status),
-      HttpErrorMessage(sent->status, ClassifyPath(config.protocol), sent->body),
+      HttpErrorMessage(sent->status, ClassifyPath(config.protocol), sent->body, client_.scrubber),
       sent->status};
   return std::nullopt;
 }

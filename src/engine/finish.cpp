@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // DESIGN.md §2 step 8, finish: what a call's answer becomes for its caller — counted, its error
-// redacted and logged (rate-limited), replaced by the fallback's answer where that applies,
+// scrubbed and logged (rate-limited), replaced by the fallback's answer where that applies,
 // held to the severity floor.
 #include <spdlog/spdlog.h>
 
@@ -34,7 +34,7 @@ Result<Classification> ClientState::Finish(const Alert& alert, Result<Classifica
   if (counters) counters->Request(result);
   if (!result) {
     Error& error = result.error();
-    error.message = Redact(std::move(error.message));
+    error.message = scrubber.Scrub(error.message);
     const bool fall_back = config.fallback == FallbackMode::kRules && FallsBack(error);
     if (error.code != ErrorCode::kCircuitOpen && error.code != ErrorCode::kCancelled) {
       LogFailure(error, fall_back);

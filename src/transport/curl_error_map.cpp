@@ -46,9 +46,25 @@ bool IsNetworkError(CURLcode code) noexcept {
   }
 }
 
+// The server's certificate was refused (libcurl merged CURLE_SSL_CACERT into
+// CURLE_PEER_FAILED_VERIFICATION) or the CA file could not be used. Said in so many words, with
+// the setting that fixes it: libcurl's own text ("SSL peer certificate or SSH remote key was not
+// OK") does not say which side to change.
+bool IsVerificationError(CURLcode code) noexcept {
+  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+         code == CURLE_SSL_ISSUER_ERROR || code == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+         code == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
 // Codes a well-formed request cannot produce (API misuse, features we never enable) fall
 // through to kUnknown.
 Error MapCurlCode(const Outcome& outcome, const std::string& detail) {
+  if (IsVerificationError(outcome.code)) {
+    return Error{ErrorCode::kNetworkError,
+                 "network error: TLS certificate verification failed (trust the server's CA "
+                 "with ca_file / LLM_CA_FILE): " +
+                     detail};
+  }
   if (IsNetworkError(outcome.code))
     return Error{ErrorCode::kNetworkError, "network error: " + detail};
   switch (outcome.code) {
