@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,10 @@ void CheckRedaction(const alertllm::Alert& alert) {
   Check(once.fingerprint == alert.fingerprint && once.labels.size() == alert.labels.size() &&
         once.annotations.size() == alert.annotations.size());
   if (!redactor.NeedsWork(alert)) Check(SameText(once, alert));
+  RedactionCounts copy_counts{};
+  const std::optional<alertllm::Alert> copy = redactor.Redacted(alert, copy_counts);
+  Check(copy.has_value() == redactor.NeedsWork(alert) && copy_counts == counts);
+  if (copy) Check(SameText(*copy, once));
   alertllm::Alert twice = once;
   RedactionCounts again{};
   redactor.Redact(twice, again);

@@ -63,8 +63,8 @@ struct ClientState {
   /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
   /// empty, then redacted), every attempt's bytes; kInvalidRequest if it cannot be encoded.
   Result<HttpRequest> EncodeRequest(const Alert& alert) const;
-  /// Applies `redactor` to `alert` (a copy about to be encoded), counting what it replaced.
-  void RedactAlert(Alert& alert) const;
+  /// Adds what `redactor` replaced in a request to llm_client_redactions_total.
+  void CountRedactions(const RedactionCounts& counts) const;
   /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, redacts and logs its error, and puts
   /// the fallback's answer in its place where that applies.
   Result<Classification> Finish(const Alert& alert, Result<Classification> result);

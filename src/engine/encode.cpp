@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // DESIGN.md §2 step 4, encode: the one POST a ClassifyAlert call replays on every attempt.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,17 +13,16 @@ namespace alertllm::internal {
 // attempt sends these very bytes; only the timeout changes. An alert with nothing to redact and
 // a fingerprint is encoded as it is, without a copy.
 Result<HttpRequest> ClientState::EncodeRequest(const Alert& input) const {
-  const Alert* alert = &input;
-  Alert copy;
-  const bool redact = redactor->NeedsWork(input);
-  if (input.fingerprint.empty() || redact) {
-    copy = input;
+  RedactionCounts redactions{};
+  std::optional<Alert> copy = redactor->Redacted(input, redactions);
+  CountRedactions(redactions);
+  if (input.fingerprint.empty()) {
+    if (!copy) copy = input;
     // From the labels as Alertmanager sent them: identity (and so the share key, derived the
     // same way from the caller's alert) never depends on what redaction takes out.
-    if (copy.fingerprint.empty()) copy.fingerprint = Fingerprint(input.labels);
-    if (redact) RedactAlert(copy);
-    alert = &copy;
+    copy->fingerprint = Fingerprint(input.labels);
   }
+  const Alert* alert = copy ? &*copy : &input;
   Result<std::string> body = frame
                                  ? EncodeClassifyRequest(*alert, *frame, config.max_request_bytes)
                                  : EncodeClassifyRequest(*alert, config, config.max_request_bytes);
@@ -37,9 +37,7 @@ Result<HttpRequest> ClientState::EncodeRequest(const Alert& input) const {
   return request;
 }
 
-void ClientState::RedactAlert(Alert& alert) const {
-  RedactionCounts counts{};
-  redactor->Redact(alert, counts);
+void ClientState::CountRedactions(const RedactionCounts& counts) const {
   if (counters == nullptr) return;
   for (std::size_t rule = 0; rule < counts.size(); ++rule) {
     if (counts[rule] != 0) counters->Redacted(rule, counts[rule]);

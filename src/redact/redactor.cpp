@@ -4,8 +4,11 @@
 #include "redact/redactor.hpp"
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -108,27 +111,27 @@ std::vector<std::pair<std::size_t, std::size_t>> Markers(std::string_view text) 
 
 }  // namespace
 
+struct Redactor::Screen {
+  RE2::Set set{Quiet(), RE2::UNANCHORED};
+};
+
 Redactor::Redactor(const RedactionConfig& config) : enabled_(config.enabled) {
   if (!enabled_) return;
   keys_ = config.keys;
   std::sort(keys_.begin(), keys_.end());
-  std::string any;
+  auto screen = std::make_unique<Screen>();
+  bool screened = true;
   const auto add = [&](std::string_view pattern, std::size_t index, int group) {
     rules_.push_back({Compile(pattern), index, group});
-    if (!any.empty()) any += '|';
-    any += "(?:";
-    any.append(pattern);
-    any += ')';
+    screened = screened && screen->set.Add(re2::StringPiece(pattern.data(), pattern.size()),
+                                           nullptr) >= 0;
   };
   if (config.builtin_rules) {
     for (const BuiltinRule& rule : kBuiltinRules) add(rule.pattern, RuleIndex(rule.name), rule.group);
   }
   for (const std::string& pattern : config.patterns) add(pattern, kCustomRule, 0);
   enabled_ = !keys_.empty() || !rules_.empty();
-  if (!rules_.empty()) {
-    auto combined = std::make_unique<RE2>(any, Quiet());
-    if (combined->ok()) any_ = std::move(combined);
-  }
+  if (!rules_.empty() && screened && screen->set.Compile()) screen_ = std::move(screen);
 }
 
 Redactor::~Redactor() = default;
@@ -140,14 +143,29 @@ bool Redactor::IsKey(std::string_view name) const noexcept {
                                              });
 }
 
+// With `rules` null, stops at the first match.
+bool Redactor::Matching(std::string_view value, std::vector<int>* rules) const {
+  if (rules_.empty()) return false;
+  if (screen_) {
+    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+    if (screen_->set.Match(re2::StringPiece(value.data(), value.size()), rules, &error)) {
+      return true;
+    }
+    if (error.kind == RE2::Set::kNoError) return false;
+  }
+  // No screen, or its DFA gave up on this value: every rule takes its pass, which finds
+  // nothing to do in a clean value.
+  if (rules != nullptr) {
+    rules->resize(rules_.size());
+    for (std::size_t i = 0; i < rules_.size(); ++i) (*rules)[i] = static_cast<int>(i);
+  }
+  return true;
+}
+
 bool Redactor::ValueNeedsWork(std::string_view name, std::string_view value) const {
   if (value.empty()) return false;
   if (IsKey(name)) return value != kKeyMarker;
-  if (rules_.empty()) return false;
-  // Without the combined expression every value takes the per-rule path, which finds nothing
-  // to do in a clean value: slower, never wrong.
-  if (!any_) return true;
-  return RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *any_);
+  return Matching(value, nullptr);
 }
 
 bool Redactor::NeedsWork(const Alert& alert) const {
@@ -160,24 +178,49 @@ bool Redactor::NeedsWork(const Alert& alert) const {
   return ValueNeedsWork("alertname", alert.alert_name) || ValueNeedsWork({}, alert.generator_url);
 }
 
-void Redactor::Redact(Alert& alert, RedactionCounts& counts) const {
-  if (!enabled_) return;
-  for (auto* map : {&alert.labels, &alert.annotations}) {
-    for (auto& [name, value] : *map) RedactValue(name, value, counts);
+// Each value is screened once; only an alert with something to redact is copied, and in the
+// copy only the values that need it are worked on.
+std::optional<Alert> Redactor::Redacted(const Alert& alert, RedactionCounts& counts) const {
+  if (!enabled_) return std::nullopt;
+  std::vector<std::pair<std::size_t, const std::string*>> dirty;  // (map, name)
+  const std::array<const std::map<std::string, std::string>*, 2> maps = {&alert.labels,
+                                                                          &alert.annotations};
+  for (std::size_t m = 0; m < maps.size(); ++m) {
+    for (const auto& [name, value] : *maps[m]) {
+      if (ValueNeedsWork(name, value)) dirty.emplace_back(m, &name);
+    }
   }
-  RedactValue("alertname", alert.alert_name, counts);
-  RedactValue({}, alert.generator_url, counts);
+  const bool name_dirty = ValueNeedsWork("alertname", alert.alert_name);
+  const bool url_dirty = ValueNeedsWork({}, alert.generator_url);
+  if (dirty.empty() && !name_dirty && !url_dirty) return std::nullopt;
+  std::optional<Alert> copy(alert);
+  const std::array<std::map<std::string, std::string>*, 2> copies = {&copy->labels,
+                                                                      &copy->annotations};
+  for (const auto& [m, name] : dirty) {
+    if (const auto it = copies[m]->find(*name); it != copies[m]->end()) {
+      RedactValue(*name, it->second, counts);
+    }
+  }
+  if (name_dirty) RedactValue("alertname", copy->alert_name, counts);
+  if (url_dirty) RedactValue({}, copy->generator_url, counts);
+  return copy;
+}
+
+void Redactor::Redact(Alert& alert, RedactionCounts& counts) const {
+  if (std::optional<Alert> redacted = Redacted(alert, counts)) alert = *std::move(redacted);
 }
 
 void Redactor::RedactValue(std::string_view name, std::string& value,
                            RedactionCounts& counts) const {
-  if (!enabled_ || !ValueNeedsWork(name, value)) return;
+  if (!enabled_ || value.empty()) return;
   if (IsKey(name)) {
+    if (value == kKeyMarker) return;
     value = kKeyMarker;
     ++counts[kKeyRule];
     return;
   }
-  RedactText(value, counts);
+  std::vector<int> rules;
+  if (Matching(value, &rules)) RedactText(value, rules, counts);
 }
 
 // Every rule's matches in `text`, in order; an empty one (a user's pattern such as `x*`)
@@ -198,9 +241,11 @@ void Redactor::Collect(const Rule& rule, std::string_view text, std::vector<Span
   }
 }
 
-void Redactor::RedactText(std::string& text, RedactionCounts& counts) const {
+// Only the rules the screen saw match (`rules`, indices into rules_) take their pass.
+void Redactor::RedactText(std::string& text, const std::vector<int>& rules,
+                          RedactionCounts& counts) const {
   std::vector<Span> spans;
-  for (const Rule& rule : rules_) Collect(rule, text, spans);
+  for (int rule : rules) Collect(rules_[static_cast<std::size_t>(rule)], text, spans);
   if (spans.empty()) return;
   // What an earlier redaction left is not redacted again, nor is anything inside it.
   const auto markers = Markers(text);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ class Redactor {
   /// Whether Redact(alert) would change anything. Allocates nothing.
   bool NeedsWork(const Alert& alert) const;
 
+  /// A redacted copy of `alert` (as Redact() makes it), or nothing when there is nothing to
+  /// redact: then nothing is copied or allocated. Adds each replacement to `counts`.
+  std::optional<Alert> Redacted(const Alert& alert, RedactionCounts& counts) const;
+
   /// Redacts `alert` in place: label and annotation values, alert_name (as the `alertname`
   /// label's value) and generator_url. Names, fingerprint, status and times are untouched.
   /// Adds each replacement to `counts`.
@@ -66,17 +71,22 @@ class Redactor {
     std::size_t rule;
   };
 
+  struct Screen;
+
   bool IsKey(std::string_view name) const noexcept;
   bool ValueNeedsWork(std::string_view name, std::string_view value) const;
-  void RedactText(std::string& text, RedactionCounts& counts) const;
+  bool Matching(std::string_view value, std::vector<int>* rules) const;
+  void RedactText(std::string& text, const std::vector<int>& rules,
+                  RedactionCounts& counts) const;
   void Collect(const Rule& rule, std::string_view text, std::vector<Span>& spans) const;
 
   bool enabled_ = false;
   std::vector<std::string> keys_;  // sorted
   std::vector<Rule> rules_;
-  // Every rule as one alternation: a value it does not match needs no further work. Null when
-  // RE2 could not build it (too large); then every value takes the per-rule path.
-  std::unique_ptr<re2::RE2> any_;
+  // Every rule in one RE2::Set: one pass over a value says which rules match in it, so a clean
+  // value costs one scan and a dirty one a scan per rule that matched. Null when RE2 could not
+  // build it; then every value takes every rule's pass: slower, never wrong.
+  std::unique_ptr<Screen> screen_;
 };
 
 }  // namespace alertllm::internal
