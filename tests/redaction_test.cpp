@@ -348,14 +348,28 @@ TEST(RedactionValidateTest, TheHttpClientRefusesAnInvalidPattern) {
   EXPECT_THROW(HttpLlmClient client(config), std::invalid_argument);
 }
 
-// 1 MB of text that looks like secrets to a careless eye and matches no rule, or matches
-// every few bytes (`hits`): what a hostile annotation could be.
-std::string NearMisses(bool hits) {
-  const std::string piece =
-      hits ? "token=abc password=x AKIAIOSFODNN7EXAMPLE https://u:p@h/ Bearer a1b2c3 "
-           : "password rotation AKIAIOSFODNN7EXAMPL https://host:443/x eyJhbGciOi.eyJzdWIi "
-             "bearer of news xoxo-hugs ghp_short -----BEGIN PUBLIC KEY----- token_count=5 "
-             "https://user@host/ secretary: tokens: ";
+// What fills a hostile 1 MB annotation.
+enum class Hostile {
+  kNearMisses,  // looks like secrets to a careless eye, matches no rule
+  kHits,        // a match every few bytes
+  kMarkers,     // matches among markers a redaction upstream left
+};
+
+std::string HostileText(Hostile kind) {
+  std::string piece;
+  switch (kind) {
+    case Hostile::kNearMisses:
+      piece = "password rotation AKIAIOSFODNN7EXAMPL https://host:443/x eyJhbGciOi.eyJzdWIi "
+              "bearer of news xoxo-hugs ghp_short -----BEGIN PUBLIC KEY----- token_count=5 "
+              "https://user@host/ secretary: tokens: ";
+      break;
+    case Hostile::kHits:
+      piece = "token=abc password=x AKIAIOSFODNN7EXAMPLE https://u:p@h/ Bearer a1b2c3 ";
+      break;
+    case Hostile::kMarkers:
+      piece = "token=[REDACTED:key] https://[REDACTED:url_credentials]@h/ password=x ";
+      break;
+  }
   std::string text;
   text.reserve(1024 * 1024 + piece.size());
   while (text.size() < 1024 * 1024) text += piece;
@@ -377,18 +391,18 @@ std::chrono::nanoseconds Fastest(Body&& body) {
 // Bounded time, measured against encoding the same alert (which copies and escapes every byte
 // once), not against the wall clock. RE2 runs a DFA: one pass of the rule set over the text,
 // and where rules match (`hits`, 74k replacements) one more pass per matching rule plus the
-// rebuilt text. Measured: near-misses 0.1x encoding in a Debug build (RE2 itself is always
+// rebuilt text; markers already in the text cost one sweep. Measured: near-misses 0.1x encoding in a Debug build (RE2 itself is always
 // optimised) and 0.7-1x in Release (alertllm_redaction_bench); hits 7-9x in Debug and 15-22x in
 // Release. K = 400 leaves a 20-fold margin for a loaded machine or a sanitizer build, while a
 // backtracking engine (seconds on such input, polynomial in its size) would be far above it.
-class RedactionTimeTest : public ::testing::TestWithParam<bool> {};
+class RedactionTimeTest : public ::testing::TestWithParam<Hostile> {};
 
 TEST_P(RedactionTimeTest, AMegabyteAnnotationCostsABoundedMultipleOfEncodingIt) {
   constexpr double kMaxRatio = 400.0;
   Alert alert;
   alert.fingerprint = "0123456789abcdef";
   alert.labels = {{"alertname", "Hostile"}};
-  alert.annotations = {{"description", NearMisses(GetParam())}};
+  alert.annotations = {{"description", HostileText(GetParam())}};
   Config config;
   const Redactor redactor(config.redaction);
   const auto encode = Fastest([&] {
@@ -403,18 +417,29 @@ TEST_P(RedactionTimeTest, AMegabyteAnnotationCostsABoundedMultipleOfEncodingIt) 
     replaced = 0;
     for (std::uint64_t count : counts) replaced += count;
   });
-  EXPECT_EQ(replaced > 0, GetParam());
+  EXPECT_EQ(replaced > 0, GetParam() != Hostile::kNearMisses);
   const double ratio = static_cast<double>(redact.count()) / static_cast<double>(encode.count());
   RecordProperty("redact_to_encode_ratio", std::to_string(ratio));
   EXPECT_LE(ratio, kMaxRatio) << "redact " << redact.count() << " ns, encode " << encode.count()
                               << " ns";
 }
 
-std::string HitsOrNot(const ::testing::TestParamInfo<bool>& param_info) {
-  return param_info.param ? "Hits" : "NearMisses";
+std::string HostileName(const ::testing::TestParamInfo<Hostile>& param_info) {
+  switch (param_info.param) {
+    case Hostile::kNearMisses:
+      return "NearMisses";
+    case Hostile::kHits:
+      return "Hits";
+    case Hostile::kMarkers:
+      return "Markers";
+  }
+  return "Unknown";
 }
 
-INSTANTIATE_TEST_SUITE_P(Annotation, RedactionTimeTest, ::testing::Bool(), HitsOrNot);
+INSTANTIATE_TEST_SUITE_P(Annotation, RedactionTimeTest,
+                         ::testing::Values(Hostile::kNearMisses, Hostile::kHits,
+                                           Hostile::kMarkers),
+                         HostileName);
 
 constexpr const char* kClassification =
     R"({"severity":3,"category":"database","summary":"db down","confidence":0.9,)"

@@ -72,7 +72,7 @@ RE2::Options Quiet() {
 std::unique_ptr<RE2> Compile(std::string_view pattern) {
   auto re = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), Quiet());
   if (!re->ok()) {
-    throw std::invalid_argument("redaction pattern " + Quote(pattern) + ": " + re->error());
+    throw std::invalid_argument("redaction pattern " + Quote(pattern) + ": " + Clip(re->error()));
   }
   return re;
 }
@@ -97,8 +97,12 @@ std::size_t MarkerAt(std::string_view text, std::size_t at) {
   return 0;
 }
 
-// The markers already in `text`, as spans.
-std::vector<std::pair<std::size_t, std::size_t>> Markers(std::string_view text) {
+// Drops the spans (sorted by begin) that lie inside a marker already in `text`: what an
+// earlier redaction left is not redacted again, nor is anything inside it. One sweep: markers
+// never overlap (their inside holds no '['), so for spans in order of begin the only marker
+// that can hold a span is the last one starting at or before it.
+template <typename Span>
+void DropInsideMarkers(std::string_view text, std::vector<Span>& spans) {
   std::vector<std::pair<std::size_t, std::size_t>> markers;
   for (std::size_t at = text.find(kMarkerPrefix); at != std::string_view::npos;
        at = text.find(kMarkerPrefix, at + 1)) {
@@ -106,7 +110,12 @@ std::vector<std::pair<std::size_t, std::size_t>> Markers(std::string_view text) 
       markers.emplace_back(at, at + length);
     }
   }
-  return markers;
+  if (markers.empty()) return;
+  std::size_t next = 0;  // the first marker starting after the current span's begin
+  std::erase_if(spans, [&](const Span& span) {
+    while (next < markers.size() && markers[next].first <= span.begin) ++next;
+    return next > 0 && span.end <= markers[next - 1].second;
+  });
 }
 
 }  // namespace
@@ -246,16 +255,11 @@ void Redactor::RedactText(std::string& text, const std::vector<int>& rules,
                           RedactionCounts& counts) const {
   std::vector<Span> spans;
   for (int rule : rules) Collect(rules_[static_cast<std::size_t>(rule)], text, spans);
-  if (spans.empty()) return;
-  // What an earlier redaction left is not redacted again, nor is anything inside it.
-  const auto markers = Markers(text);
-  std::erase_if(spans, [&](const Span& s) {
-    return std::any_of(markers.begin(), markers.end(),
-                       [&](const auto& m) { return m.first <= s.begin && s.end <= m.second; });
-  });
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });
+  DropInsideMarkers(text, spans);
+  if (spans.empty()) return;
   std::string out;
   std::size_t copied = 0;
   for (std::size_t i = 0; i < spans.size();) {
