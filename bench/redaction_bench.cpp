@@ -68,8 +68,9 @@ Alert TypicalAlert(bool with_secret) {
        "https://grafana.example.com/d/85a562078cdf77779eaa1add43ccec1e/kubernetes-pods?var-"
        "namespace=payments&var-pod=checkout-api-7d9f8b6c5d-x2k4q&from=now-1h&to=now"}};
   alert.starts_at = std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
-  alert.generator_url = "http://prometheus-k8s-0:9090/graph?g0.expr=rate%28kube_pod_container_"
-                        "status_restarts_total%5B10m%5D%29+%3E+0&g0.tab=1";
+  alert.generator_url =
+      "http://prometheus-k8s-0:9090/graph?g0.expr=rate%28kube_pod_container_"
+      "status_restarts_total%5B10m%5D%29+%3E+0&g0.tab=1";
   alert.fingerprint = alertllm::Fingerprint(alert.labels);
   return alert;
 }

@@ -113,21 +113,22 @@ TEST(RedactorTest, JwtsAreReplaced) {
 }
 
 TEST(RedactorTest, JwtLookalikesStay) {
-  for (const char* text : {"eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
-                           "eyJa.notjwt.x"}) {
+  for (const char* text :
+       {"eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", "eyJa.notjwt.x"}) {
     EXPECT_EQ(Redacted(text), text);
   }
 }
 
 TEST(RedactorTest, GithubTokensAreReplaced) {
-  EXPECT_EQ(Redacted(std::string("push with ") + kGithubToken), "push with [REDACTED:github_token]");
+  EXPECT_EQ(Redacted(std::string("push with ") + kGithubToken),
+            "push with [REDACTED:github_token]");
   EXPECT_EQ(Redacted("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"),
             "[REDACTED:github_token]");
 }
 
 TEST(RedactorTest, GithubLookalikesStay) {
-  for (const char* text : {"ghp_short", "ghx_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
-                           "github_pat_short"}) {
+  for (const char* text :
+       {"ghp_short", "ghx_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "github_pat_short"}) {
     EXPECT_EQ(Redacted(text), text);
   }
 }
@@ -359,9 +360,10 @@ std::string HostileText(Hostile kind) {
   std::string piece;
   switch (kind) {
     case Hostile::kNearMisses:
-      piece = "password rotation AKIAIOSFODNN7EXAMPL https://host:443/x eyJhbGciOi.eyJzdWIi "
-              "bearer of news xoxo-hugs ghp_short -----BEGIN PUBLIC KEY----- token_count=5 "
-              "https://user@host/ secretary: tokens: ";
+      piece =
+          "password rotation AKIAIOSFODNN7EXAMPL https://host:443/x eyJhbGciOi.eyJzdWIi "
+          "bearer of news xoxo-hugs ghp_short -----BEGIN PUBLIC KEY----- token_count=5 "
+          "https://user@host/ secretary: tokens: ";
       break;
     case Hostile::kHits:
       piece = "token=abc password=x AKIAIOSFODNN7EXAMPLE https://u:p@h/ Bearer a1b2c3 ";
@@ -391,10 +393,11 @@ std::chrono::nanoseconds Fastest(Body&& body) {
 // Bounded time, measured against encoding the same alert (which copies and escapes every byte
 // once), not against the wall clock. RE2 runs a DFA: one pass of the rule set over the text,
 // and where rules match (`hits`, 74k replacements) one more pass per matching rule plus the
-// rebuilt text; markers already in the text cost one sweep. Measured: near-misses 0.1x encoding in a Debug build (RE2 itself is always
-// optimised) and 0.7-1x in Release (alertllm_redaction_bench); hits 7-9x in Debug and 15-22x in
-// Release. K = 400 leaves a 20-fold margin for a loaded machine or a sanitizer build, while a
-// backtracking engine (seconds on such input, polynomial in its size) would be far above it.
+// rebuilt text; markers already in the text cost one sweep. Measured: near-misses 0.1x encoding in
+// a Debug build (RE2 itself is always optimised) and 0.7-1x in Release (alertllm_redaction_bench);
+// hits 7-9x in Debug and 15-22x in Release. K = 400 leaves a 20-fold margin for a loaded machine or
+// a sanitizer build, while a backtracking engine (seconds on such input, polynomial in its size)
+// would be far above it.
 class RedactionTimeTest : public ::testing::TestWithParam<Hostile> {};
 
 TEST_P(RedactionTimeTest, AMegabyteAnnotationCostsABoundedMultipleOfEncodingIt) {
@@ -437,8 +440,7 @@ std::string HostileName(const ::testing::TestParamInfo<Hostile>& param_info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Annotation, RedactionTimeTest,
-                         ::testing::Values(Hostile::kNearMisses, Hostile::kHits,
-                                           Hostile::kMarkers),
+                         ::testing::Values(Hostile::kNearMisses, Hostile::kHits, Hostile::kMarkers),
                          HostileName);
 
 constexpr const char* kClassification =
@@ -459,7 +461,8 @@ HttpResponse Answer(Protocol protocol) {
     content += c;
   }
   ok.body = R"({"id":"chatcmpl-1","choices":[{"index":0,"message":{"role":"assistant",)"
-            R"("content":")" + content + R"("},"finish_reason":"stop"}]})";
+            R"("content":")" +
+            content + R"("},"finish_reason":"stop"}]})";
   return ok;
 }
 
@@ -499,8 +502,8 @@ TEST_P(RedactionClientTest, EveryAttemptSendsTheRedactedAlert) {
     for (const char* secret : {"hunter2", "t0k3n", "AKIAIOSFODNN7EXAMPLE", "pr0m"}) {
       EXPECT_THAT(body, Not(HasSubstr(secret)));
     }
-    for (const char* marker : {"[REDACTED:key]", "[REDACTED:secret_param]",
-                               "[REDACTED:aws_access_key_id]"}) {
+    for (const char* marker :
+         {"[REDACTED:key]", "[REDACTED:secret_param]", "[REDACTED:aws_access_key_id]"}) {
       EXPECT_THAT(body, HasSubstr(marker));
     }
     EXPECT_THAT(body, HasSubstr("0123456789abcdef"));
@@ -525,8 +528,8 @@ TEST_P(RedactionClientTest, EveryRuleSeriesStartsAtZero) {
   auto client = MakeClient(Config{});
   const std::string text = SerializeMetrics({client->GetCollectable()});
   for (std::string_view rule : internal::kRedactionRules) {
-    EXPECT_THAT(text, HasSubstr("llm_client_redactions_total{rule=\"" + std::string(rule) +
-                                "\"} 0\n"));
+    EXPECT_THAT(text,
+                HasSubstr("llm_client_redactions_total{rule=\"" + std::string(rule) + "\"} 0\n"));
   }
 }
 

@@ -114,8 +114,8 @@ struct WebhookService::Impl {
     if (!options.logger) return;
     const std::string fingerprint = LogSafe(alert.fingerprint);
     // The alert name as the LLM saw it: a secret redacted from the request stays out of the log.
-    const std::string name = LogSafe(
-        options.redact ? options.redact("alertname", alert.alert_name) : alert.alert_name);
+    const std::string name =
+        LogSafe(options.redact ? options.redact("alertname", alert.alert_name) : alert.alert_name);
     const std::string_view status = ToString(alert.status);
     if (result.has_value()) {
       const Classification& c = *result;

@@ -132,11 +132,13 @@ Redactor::Redactor(const RedactionConfig& config) : enabled_(config.enabled) {
   bool screened = true;
   const auto add = [&](std::string_view pattern, std::size_t index, int group) {
     rules_.push_back({Compile(pattern), index, group});
-    screened = screened && screen->set.Add(re2::StringPiece(pattern.data(), pattern.size()),
-                                           nullptr) >= 0;
+    screened =
+        screened && screen->set.Add(re2::StringPiece(pattern.data(), pattern.size()), nullptr) >= 0;
   };
   if (config.builtin_rules) {
-    for (const BuiltinRule& rule : kBuiltinRules) add(rule.pattern, RuleIndex(rule.name), rule.group);
+    for (const BuiltinRule& rule : kBuiltinRules) {
+      add(rule.pattern, RuleIndex(rule.name), rule.group);
+    }
   }
   for (const std::string& pattern : config.patterns) add(pattern, kCustomRule, 0);
   enabled_ = !keys_.empty() || !rules_.empty();
@@ -146,10 +148,9 @@ Redactor::Redactor(const RedactionConfig& config) : enabled_(config.enabled) {
 Redactor::~Redactor() = default;
 
 bool Redactor::IsKey(std::string_view name) const noexcept {
-  return !name.empty() && std::binary_search(keys_.begin(), keys_.end(), name,
-                                             [](std::string_view a, std::string_view b) {
-                                               return a < b;
-                                             });
+  return !name.empty() &&
+         std::binary_search(keys_.begin(), keys_.end(), name,
+                            [](std::string_view a, std::string_view b) { return a < b; });
 }
 
 // With `rules` null, stops at the first match.
@@ -193,7 +194,7 @@ std::optional<Alert> Redactor::Redacted(const Alert& alert, RedactionCounts& cou
   if (!enabled_) return std::nullopt;
   std::vector<std::pair<std::size_t, const std::string*>> dirty;  // (map, name)
   const std::array<const std::map<std::string, std::string>*, 2> maps = {&alert.labels,
-                                                                          &alert.annotations};
+                                                                         &alert.annotations};
   for (std::size_t m = 0; m < maps.size(); ++m) {
     for (const auto& [name, value] : *maps[m]) {
       if (ValueNeedsWork(name, value)) dirty.emplace_back(m, &name);
@@ -204,7 +205,7 @@ std::optional<Alert> Redactor::Redacted(const Alert& alert, RedactionCounts& cou
   if (dirty.empty() && !name_dirty && !url_dirty) return std::nullopt;
   std::optional<Alert> copy(alert);
   const std::array<std::map<std::string, std::string>*, 2> copies = {&copy->labels,
-                                                                      &copy->annotations};
+                                                                     &copy->annotations};
   for (const auto& [m, name] : dirty) {
     if (const auto it = copies[m]->find(*name); it != copies[m]->end()) {
       RedactValue(*name, it->second, counts);
