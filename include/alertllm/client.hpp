@@ -258,6 +258,9 @@ class HttpLlmClient final : public LlmClient {
   ///   llm_client_limited_total{reason}             retry_after (a 429's hint paused sending),
   ///                                                queue_full, deadline (calls the limiter
   ///                                                ended for that reason)
+  ///   llm_client_redactions_total{rule}            values or parts of values redacted from
+  ///                                                requests (Config::redaction), by rule: key,
+  ///                                                the built-in rules' names, custom
   ///
   /// Counted with relaxed atomics on the call path and read at scrape time; nothing global.
   /// With `config.enable_metrics` false nothing is counted and the collectable exports no
