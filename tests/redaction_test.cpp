@@ -187,7 +187,7 @@ TEST(RedactorTest, UserPatternsReplaceTheWholeMatch) {
             "customer [REDACTED:custom] is [REDACTED:custom]");
 }
 
-TEST(RedactorTest, AUserPatternThatMatchesNothingWideIsHarmless) {
+TEST(RedactorTest, AUserPatternMatchingTheEmptyStringRedactsOnlyRealMatches) {
   RedactionConfig config;
   config.builtin_rules = false;
   config.patterns = {"x*"};
