@@ -43,7 +43,8 @@ Options:
                            LLM_TIMEOUT; LLM_CALL_TIMEOUT still bounds each alert)
   --max-retries N          retries after the first attempt (429s aside), 0..100 (overrides
                            LLM_MAX_RETRIES)
-  --stats                  print the circuit breaker's stats as one JSON object on stderr at exit
+  --stats                  print the circuit breaker's stats and the tokens used as one JSON
+                           object on stderr at exit
   --metrics-out FILE       write the client's metrics (Prometheus text format) to FILE at exit
   --version                print the version
   -h, --help               print this text

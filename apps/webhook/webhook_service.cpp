@@ -113,7 +113,9 @@ struct WebhookService::Impl {
   void Log(const Alert& alert, const Result<Classification>& result) const {
     if (!options.logger) return;
     const std::string fingerprint = LogSafe(alert.fingerprint);
-    const std::string name = LogSafe(alert.alert_name);
+    // The alert name as the LLM saw it: a secret redacted from the request stays out of the log.
+    const std::string name =
+        LogSafe(options.redact ? options.redact("alertname", alert.alert_name) : alert.alert_name);
     const std::string_view status = ToString(alert.status);
     if (result.has_value()) {
       const Classification& c = *result;
@@ -280,6 +282,11 @@ WebhookService::WebhookService(std::shared_ptr<HttpLlmClient> client,
     options.breaker_stats = [c = client.get()] { return c->GetCircuitBreakerStats(); };
   }
   if (client && options.collectables.empty()) options.collectables = {client->GetCollectable()};
+  if (client && !options.redact) {
+    options.redact = [c = client.get()](std::string_view name, std::string_view value) {
+      return c->Redacted(name, value);
+    };
+  }
   impl_ = std::make_unique<Impl>(std::move(client), std::move(options));
 }
 

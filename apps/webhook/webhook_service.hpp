@@ -50,6 +50,9 @@ struct WebhookServiceOptions {
   bool auth_all = false;
   /// One line per classification and per listener start/stop; null: no logging.
   std::shared_ptr<spdlog::logger> logger;
+  /// What a log line shows of an alert's label or annotation `name` with value `value` (the
+  /// client's redaction, HttpLlmClient::Redacted); empty: the value as it is.
+  std::function<std::string(std::string_view name, std::string_view value)> redact;
 };
 
 /// The HTTP service behind `alertllm-webhook`: Alertmanager's webhook receiver.

@@ -10,6 +10,7 @@
 #include <span>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -230,6 +231,12 @@ class HttpLlmClient final : public LlmClient {
 
   /// A snapshot of the breaker now.
   CircuitBreakerStats GetCircuitBreakerStats() const;
+
+  /// `value` as the LLM would see it as the value of the label or annotation `name` (empty:
+  /// free text, to which no key applies), with `config.redaction` applied: for log lines that
+  /// quote an alert. Not counted in llm_client_redactions_total. Thread-safe; throws only
+  /// std::bad_alloc.
+  std::string Redacted(std::string_view name, std::string_view value) const;
 
   /// The client's metrics for an Exposer (`exposer.RegisterCollectable(...)`) or
   /// SerializeMetrics(): the breaker's eight seed families (`llm_circuit_breaker_*`) and the

@@ -15,8 +15,13 @@
 
 #include "alertllm/config.hpp"
 #include "alertllm/config_problem.hpp"
+#include "alertllm/detail/quote.hpp"
 #include "alertllm/detail/strings.hpp"
 #include "alertllm/result.hpp"
+
+#ifdef ALERTLLM_LINKS_LIBRARY
+#include "alertllm/detail/redaction_pattern.hpp"
+#endif
 
 namespace alertllm {
 
@@ -180,6 +185,29 @@ inline void CheckStorms(const Config& config, Problems& p) {
   }
 }
 
+// Keys must name something; a pattern must compile (checked only where libalertllm, which
+// has RE2 and is the only part that redacts, is linked).
+inline void CheckRedaction(const RedactionConfig& redaction, Problems& p) {
+  for (std::size_t i = 0; i < redaction.keys.size(); ++i) {
+    if (redaction.keys[i].empty()) {
+      p.Fail("redaction.keys[" + std::to_string(i) + "]", "must not be empty");
+    }
+  }
+  for (std::size_t i = 0; i < redaction.patterns.size(); ++i) {
+    const std::string field = "redaction.patterns[" + std::to_string(i) + "]";
+    if (redaction.patterns[i].empty()) {
+      p.Fail(field, "must not be empty");
+      continue;
+    }
+#ifdef ALERTLLM_LINKS_LIBRARY
+    if (std::string error = RedactionPatternError(redaction.patterns[i]); !error.empty()) {
+      p.Fail(field, "is not a valid RE2 pattern (" + Clip(error) + ")",
+             Quote(redaction.patterns[i]));
+    }
+#endif
+  }
+}
+
 }  // namespace detail
 
 /// Checks every field of a CircuitBreakerConfig. On failure the error is kInvalidConfig and its
@@ -201,6 +229,7 @@ inline std::vector<ConfigProblem> CheckConfig(const Config& config) {
   detail::CheckEndpoint(config, p);
   detail::CheckTimingAndSizes(config, p);
   detail::CheckStorms(config, p);
+  detail::CheckRedaction(config.redaction, p);
   p.Append(detail::CheckCircuitBreaker(config.circuit_breaker, "circuit_breaker."));
   return std::move(p).Take();
 }
@@ -208,7 +237,9 @@ inline std::vector<ConfigProblem> CheckConfig(const Config& config) {
 /// Checks every field. On failure the error is kInvalidConfig and its message names each field
 /// broken and the rule ("timeout: must be > 0, got 0ms"; breaker fields as
 /// "circuit_breaker.failure_threshold: …"), separated by "; " (CheckConfig() gives the same
-/// problems one by one). Secrets (api_key, extra header values) are never quoted.
+/// problems one by one). Secrets (api_key, extra header values) are never quoted. A redaction
+/// pattern RE2 rejects is named, quoted and clipped, with RE2's error (where libalertllm is
+/// linked: alertllm::core alone does not check pattern syntax).
 ///
 /// Thread-safe; pure.
 inline Result<void> Validate(const Config& config) {

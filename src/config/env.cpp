@@ -13,6 +13,7 @@
 
 #include "alertllm/detail/masked_url.hpp"
 #include "config/env_parsers.hpp"
+#include "config/redaction_parsers.hpp"
 #include "util/duration.hpp"
 #include "util/text.hpp"
 
@@ -204,6 +205,28 @@ constexpr EnvVar kEnvVars[] = {
      "Most calls waiting for a slot; one more, or one past its deadline, fails as rate_limit",
      "concurrency.max_queued", false,
      [](std::string_view t, Config& c) { return SetCount(t, c.concurrency.max_queued); }},
+    {"LLM_REDACTION_ENABLED", "true",
+     "Redact alert values before they leave the process (keys, built-in rules, patterns)",
+     "redaction.enabled", false,
+     [](std::string_view t, Config& c) { return SetBool(t, c.redaction.enabled); }},
+    {"LLM_REDACT_BUILTIN_RULES", "true",
+     "Apply the built-in rules: URL credentials, password=/token=, bearer, AWS, JWT, GitHub, "
+     "Slack, private keys",
+     "redaction.builtin_rules", false,
+     [](std::string_view t, Config& c) { return SetBool(t, c.redaction.builtin_rules); }},
+    {"LLM_REDACT_KEYS", "(none)",
+     "Label and annotation names whose values are replaced whole: name,name2",
+     "redaction.keys", false,
+     [](std::string_view t, Config& c) { return internal::SetNameList(t, c.redaction.keys); }},
+    {"LLM_REDACT_PATTERNS", "(none)", "More value patterns (RE2 syntax), one per line",
+     "redaction.patterns", false,
+     [](std::string_view t, Config& c) { return internal::AddPatterns(t, c.redaction.patterns); }},
+    {"LLM_REDACT_PATTERNS_FILE", "(none)",
+     "File of more patterns, one per line; blank lines and lines starting with # skipped",
+     "redaction.patterns", false,
+     [](std::string_view t, Config& c) {
+       return internal::AddPatternsFile(t, c.redaction.patterns);
+     }},
 };
 // clang-format on
 

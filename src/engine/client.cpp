@@ -187,6 +187,7 @@ internal::ClientState::ClientState(Config checked, ClientDependencies dependenci
   if (Result<internal::RequestFrame> made = internal::MakeRequestFrame(config)) {
     frame = std::make_shared<const internal::RequestFrame>(*std::move(made));
   }
+  redactor = std::make_unique<const internal::Redactor>(config.redaction);
   classify_url = internal::JoinUrl(config.base_url, internal::ClassifyPath(config.protocol));
   health_url = internal::JoinUrl(config.base_url, internal::HealthPath(config.protocol));
   share = std::make_unique<internal::Share>(config);
@@ -272,6 +273,13 @@ CircuitState HttpLlmClient::GetCircuitBreakerState() const {
 
 CircuitBreakerStats HttpLlmClient::GetCircuitBreakerStats() const {
   return impl_->breaker->Stats(impl_->clock->SteadyNow());
+}
+
+std::string HttpLlmClient::Redacted(std::string_view name, std::string_view value) const {
+  std::string out(value);
+  internal::RedactionCounts uncounted{};
+  impl_->redactor->RedactValue(name, out, uncounted);
+  return out;
 }
 
 std::shared_ptr<prometheus::Collectable> HttpLlmClient::GetCollectable() const {

@@ -26,6 +26,7 @@
 #include "engine/share.hpp"
 #include "limiter/slot_gate.hpp"
 #include "metrics/registry_mirror.hpp"
+#include "redact/redactor.hpp"
 #include "util/text.hpp"
 
 namespace alertllm {
@@ -64,8 +65,10 @@ struct ClientState {
   /// entry point called from a ClassifyAlertAsync callback).
   Result<void> NotOnLoop() const;
   /// DESIGN.md §2 step 4 (encode.cpp): the POST of `alert` (its fingerprint computed if
-  /// empty), every attempt's bytes; kInvalidRequest if it cannot be encoded.
+  /// empty, then redacted), every attempt's bytes; kInvalidRequest if it cannot be encoded.
   Result<HttpRequest> EncodeRequest(const Alert& alert) const;
+  /// Adds what `redactor` replaced in a request to llm_client_redactions_total.
+  void CountRedactions(const RedactionCounts& counts) const;
   /// DESIGN.md §2 step 8 (finish.cpp): counts `result`, scrubs and logs its error, puts the
   /// fallback's answer in its place where that applies, and holds any answer to the severity
   /// floor (severity_floor.hpp).
@@ -89,6 +92,7 @@ struct ClientState {
   std::shared_ptr<RegistryMirror> mirror;  // null unless a registry was given and metrics are on
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const RequestFrame> frame;  // the request bytes around the alert
+  std::unique_ptr<const Redactor> redactor;   // config.redaction, compiled once
   /// Where every call runs; destroyed first of all (in ~ClientState), after the calls ended.
   std::unique_ptr<Runtime> runtime;
   /// DESIGN.md §2 step 1, on the loop.
