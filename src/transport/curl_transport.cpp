@@ -3,10 +3,8 @@
 
 #include <array>
 #include <chrono>
-#include <exception>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -15,6 +13,8 @@
 #include <vector>
 
 #include "transport/curl_easy.hpp"
+#include "transport/curl_share.hpp"
+#include "transport/curl_transfer.hpp"
 #include "transport/io_loop.hpp"
 #include "transport/loop_transport.hpp"
 #include "util/text.hpp"
@@ -36,175 +36,20 @@ CURLcode EnsureCurlGlobalInit() {
 
 namespace {
 
+using internal::AddHandleError;
 using internal::Clip;
+using internal::ConfigureError;
+using internal::CurlShare;
+using internal::CurrentExceptionError;
 using internal::EasyPtr;
 using internal::HeaderList;
 using internal::IoLoop;
-using internal::kMaxQuotedBytes;
 using internal::LoopTransport;
 using internal::PooledHandle;
+using internal::ResponseOf;
+using internal::RunTransfer;
+using internal::TransferEnd;
 using internal::TransferState;
-
-// The transfer loop waits in curl_multi_poll for socket activity, libcurl's own timers or a
-// curl_multi_wakeup() from the stop callback, whichever comes first. This is only a backstop in
-// case a wakeup is ever lost; it does not bound the cancellation latency.
-constexpr int kPollBackstopMs = 100;
-
-void LockShare(CURL* handle, curl_lock_data data, curl_lock_access access, void* user);
-void UnlockShare(CURL* handle, curl_lock_data data, void* user);
-
-// DNS cache and TLS sessions shared by every handle of one transport. libcurl calls the lock
-// callbacks from whichever thread runs a transfer; one mutex per kind of data lets a DNS lookup
-// and a TLS resumption proceed at the same time. Connections are not shared: each pooled
-// handle keeps its own, which is what keep-alive needs, and avoids cross-thread use of one
-// connection cache.
-class Share {
- public:
-  Share() noexcept : share_(curl_share_init()) {
-    if (share_ == nullptr) return;
-    const bool ok =
-        curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &LockShare) == CURLSHE_OK &&
-        curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &UnlockShare) == CURLSHE_OK &&
-        curl_share_setopt(share_, CURLSHOPT_USERDATA, this) == CURLSHE_OK &&
-        curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
-        curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
-    if (!ok) {
-      curl_share_cleanup(share_);
-      share_ = nullptr;
-    }
-  }
-  // Every easy handle that used the share must be gone by now (the pool is destroyed first).
-  ~Share() {
-    if (share_ != nullptr) curl_share_cleanup(share_);
-  }
-  Share(const Share&) = delete;
-  Share& operator=(const Share&) = delete;
-
-  CURLSH* get() const noexcept { return share_; }
-
-  std::mutex& MutexFor(curl_lock_data data) noexcept {
-    const auto index = static_cast<std::size_t>(data);
-    return mutexes_[index < mutexes_.size() ? index : 0];
-  }
-
- private:
-  CURLSH* share_;
-  std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;
-};
-
-void LockShare(CURL*, curl_lock_data data, curl_lock_access, void* user) {
-  static_cast<Share*>(user)->MutexFor(data).lock();
-}
-
-void UnlockShare(CURL*, curl_lock_data data, void* user) {
-  static_cast<Share*>(user)->MutexFor(data).unlock();
-}
-
-// How one transfer ended: on a multi handle of its own (Send) or on an IoLoop (Start).
-struct TransferEnd {
-  bool cancelled = false;
-  CURLMcode multi_code = CURLM_OK;
-  bool done = false;  // libcurl reported the easy handle's result
-  CURLcode result = CURLE_OK;
-  std::chrono::steady_clock::duration elapsed{};
-};
-
-// Drives the configured easy handle, added to its multi handle at `start`, until it finishes or
-// `stop` is requested. The handle is removed again whatever happened.
-TransferEnd RunTransfer(PooledHandle& handle, std::chrono::steady_clock::time_point start,
-                        const std::stop_token& stop) {
-  CURL* easy = handle.easy.get();
-  CURLM* multi = handle.multi.get();
-  TransferEnd end;
-  {
-    // Wakes curl_multi_poll at once from the thread that requests the stop; the destructor
-    // waits for a running callback, so no wakeup reaches this handle after it is released.
-    const std::stop_callback wake(stop, [multi]() noexcept { curl_multi_wakeup(multi); });
-    for (;;) {
-      int running = 0;
-      end.multi_code = curl_multi_perform(multi, &running);
-      if (end.multi_code != CURLM_OK || running == 0) break;
-      if (stop.stop_requested()) {
-        end.cancelled = true;
-        break;
-      }
-      end.multi_code = curl_multi_poll(multi, nullptr, 0, kPollBackstopMs, nullptr);
-      if (end.multi_code != CURLM_OK) break;
-    }
-  }
-  if (!end.cancelled && end.multi_code == CURLM_OK) {
-    int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
-      if (message->msg == CURLMSG_DONE && message->easy_handle == easy) {
-        end.result = message->data.result;
-        end.done = true;
-      }
-    }
-  }
-  end.elapsed = std::chrono::steady_clock::now() - start;
-  // Removing a handle mid-transfer closes its connection, so a cancelled request never
-  // leaves a half-read response on a pooled connection.
-  curl_multi_remove_handle(multi, easy);
-  return end;
-}
-
-// The response of a finished transfer, or the error it ended with.
-Result<HttpResponse> ResponseOf(const TransferEnd& end, CURL* easy, TransferState& state,
-                                const char* error_buffer) {
-  if (end.cancelled) return Error{ErrorCode::kCancelled, "cancelled"};
-  if (end.multi_code != CURLM_OK) {
-    return Error{ErrorCode::kUnknown,
-                 std::string("libcurl multi error: ") + curl_multi_strerror(end.multi_code)};
-  }
-  if (!end.done) return Error{ErrorCode::kUnknown, "libcurl reported no result for the transfer"};
-
-  long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  if (end.result != CURLE_OK) {
-    internal::Outcome outcome;
-    outcome.code = end.result;
-    outcome.state = &state;
-    outcome.http_status = static_cast<int>(status);
-    outcome.curl_message =
-        error_buffer[0] != '\0' ? std::string_view(error_buffer) : curl_easy_strerror(end.result);
-    return internal::MapCurlError(outcome);
-  }
-  if (status < 100 || status > 999) {
-    return Error{ErrorCode::kInvalidResponse,
-                 "not an HTTP response (status " + std::to_string(status) + ")"};
-  }
-
-  HttpResponse response;
-  response.status = static_cast<int>(status);
-  response.headers = std::move(state.headers);
-  response.body = std::move(state.body);
-  response.elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(end.elapsed);
-  return response;
-}
-
-Error ConfigureError(CURLcode set) {
-  return Error{ErrorCode::kUnknown,
-               std::string("could not configure libcurl: ") + curl_easy_strerror(set)};
-}
-
-Error AddHandleError(CURLMcode added) {
-  return Error{ErrorCode::kUnknown,
-               std::string("curl_multi_add_handle: ") + curl_multi_strerror(added)};
-}
-
-// What a Send() or Start() that threw reports (the transport contract never throws). Only
-// from inside a catch block.
-Error CurrentExceptionError() {
-  try {
-    throw;
-  } catch (const std::bad_alloc&) {
-    return Error{ErrorCode::kUnknown, "out of memory"};
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::kUnknown, "unexpected exception: " + Clip(e.what(), kMaxQuotedBytes)};
-  } catch (...) {
-    return Error{ErrorCode::kUnknown, "unexpected exception"};
-  }
-}
 
 // One transfer on an IoLoop: what Start() sets up and its end reads. On the heap, owned by the
 // loop's TransferDone, because Start() returns long before the transfer ends.
@@ -447,7 +292,7 @@ class CurlTransport final : public Transport, public LoopTransport {
   const CurlTransportOptions options_;
   const CURLcode init_code_;
   // Declared before the pools so that it is destroyed after every handle that uses it.
-  Share share_;
+  CurlShare share_;
   mutable std::mutex checked_mutex_;
   mutable std::string checked_url_;  // guarded by checked_mutex_
   std::mutex pool_mutex_;
