@@ -15,24 +15,17 @@
 #include <string_view>
 
 #include "alertllm/env.hpp"
+#include "support/env_vars.hpp"
 
 namespace alertllm {
 namespace {
 
 namespace fs = std::filesystem;
 
-using Vars = std::map<std::string, std::string, std::less<>>;
+using test::FromVars;
+using test::Vars;
 
 constexpr std::string_view kKey = "sk-FILESECRET-4242";
-
-Result<Config> FromVars(Vars vars) {
-  return ConfigFromEnv(
-      [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        const auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-      });
-}
 
 class ApiKeyFileTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 
 #include "alertllm/config.hpp"
 #include "alertllm/result.hpp"
+#include "support/env_vars.hpp"
 
 namespace alertllm {
 namespace {
@@ -32,27 +33,9 @@ using std::chrono::minutes;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
 
-using Vars = std::map<std::string, std::string, std::less<>>;
-
-Result<Config> FromVars(Vars vars) {
-  return ConfigFromEnv(
-      [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        const auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-      });
-}
-
-// The error message of a lookup that must fail, or a test failure.
-std::string ErrorOf(Vars vars) {
-  const Result<Config> result = FromVars(std::move(vars));
-  if (result.has_value()) {
-    ADD_FAILURE() << "expected an error";
-    return {};
-  }
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidConfig);
-  return result.error().message;
-}
+using test::ErrorOf;
+using test::FromVars;
+using test::Vars;
 
 void ExpectSameConfig(const Config& expected, const Config& actual) {
   EXPECT_EQ(expected.base_url, actual.base_url);

@@ -18,32 +18,16 @@
 
 #include "alertllm/config.hpp"
 #include "alertllm/env.hpp"
+#include "support/env_vars.hpp"
 
 namespace alertllm {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using Vars = std::map<std::string, std::string, std::less<>>;
-
-Result<Config> FromVars(Vars vars) {
-  return ConfigFromEnv(
-      [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        const auto it = vars.find(name);
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-      });
-}
-
-std::string ErrorOf(Vars vars) {
-  const Result<Config> result = FromVars(std::move(vars));
-  if (result.has_value()) {
-    ADD_FAILURE() << "expected an error";
-    return {};
-  }
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidConfig);
-  return result.error().message;
-}
+using test::ErrorOf;
+using test::FromVars;
+using test::Vars;
 
 // A file of `text` in the temporary directory, removed when the test ends.
 class PatternsFile {

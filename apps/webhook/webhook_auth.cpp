@@ -3,10 +3,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
-#include <system_error>
 
+#include "alertllm/detail/read_file.hpp"
 #include "alertllm/detail/strings.hpp"
 #include "alertllm/errors.hpp"
 
@@ -43,16 +41,10 @@ bool SameToken(std::string_view given, std::string_view expected) noexcept {
 }  // namespace
 
 Result<WebhookAuth> WebhookAuth::FromFile(const std::string& path, std::string_view source) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return ConfigError(source, path, "is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ConfigError(source, path, "cannot be read");
-  std::string content(kMaxTokenFileBytes + 1, '\0');
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  if (in.bad()) return ConfigError(source, path, "cannot be read");
-  content.resize(static_cast<std::size_t>(in.gcount()));
-  if (content.size() > kMaxTokenFileBytes) {
-    return ConfigError(source, path, "is larger than 64 KiB: not a token");
+  std::string content;
+  if (auto unreadable =
+          detail::ReadSmallFile(path, kMaxTokenFileBytes, "64 KiB: not a token", content)) {
+    return ConfigError(source, path, *unreadable);
   }
   const std::string_view token = detail::TrimSpace(content);
   if (token.empty()) return ConfigError(source, path, "is empty");

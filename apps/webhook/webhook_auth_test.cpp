@@ -81,7 +81,7 @@ TEST(WebhookAuthFileTest, ADirectoryIsAConfigError) {
   const TempFile file(kToken);
   const auto auth = WebhookAuth::FromFile(file.dir(), "--auth-token-file");
   ASSERT_FALSE(auth.has_value());
-  EXPECT_NE(auth.error().message.find("is a directory"), std::string::npos);
+  EXPECT_NE(auth.error().message.find("cannot be read: Is a directory"), std::string::npos);
 }
 
 // Two tokens, or one with a space or control byte inside, cannot be sent in a header: a

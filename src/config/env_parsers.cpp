@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/env_parsers.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <limits>
-#include <memory>
 #include <system_error>
 
+#include "alertllm/detail/read_file.hpp"
 #include "alertllm/detail/strings.hpp"
 #include "util/duration.hpp"
 
@@ -25,20 +22,10 @@ Problem SetString(std::string_view text, std::string& field) {
 }
 
 Problem SetSecretFromFile(std::string_view path, std::string& field) {
-  constexpr std::size_t kMaxBytes = 64 * 1024;
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
-      std::fopen(std::string(path).c_str(), "rb"), &std::fclose);
-  if (!file) return std::string("cannot be read: ") + std::strerror(errno);
   std::string content;
-  char chunk[4096];
-  std::size_t got = 0;
-  while (content.size() <= kMaxBytes &&
-         (got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) {
-    content.append(chunk, got);
+  if (Problem unreadable = detail::ReadSmallFile(path, 64 * 1024, "64 KiB: not a secret", content)) {
+    return unreadable;
   }
-  // A directory opens on Linux; reading it is what fails (EISDIR).
-  if (std::ferror(file.get()) != 0) return std::string("cannot be read: ") + std::strerror(errno);
-  if (content.size() > kMaxBytes) return "is larger than 64 KiB: not a secret";
   // Secret mounts and `echo key > file` end the file with a newline; no secret starts or ends
   // with white space.
   const std::string_view value = detail::TrimSpace(content);

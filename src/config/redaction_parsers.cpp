@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/redaction_parsers.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iterator>
 
+#include "alertllm/detail/read_file.hpp"
 #include "alertllm/detail/redaction_pattern.hpp"
 #include "util/text.hpp"
 
@@ -58,13 +56,10 @@ Problem AddPatterns(std::string_view text, std::vector<std::string>& field) {
 }
 
 Problem AddPatternsFile(std::string_view path, std::vector<std::string>& field) {
-  std::ifstream file{std::string(path), std::ios::binary};
-  if (!file) return "cannot be read (" + std::string(std::strerror(errno)) + ")";
-  std::string text(kMaxPatternsFileBytes + 1, '\0');
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (file.bad()) return "cannot be read (" + std::string(std::strerror(errno)) + ")";
-  text.resize(static_cast<std::size_t>(file.gcount()));
-  if (text.size() > kMaxPatternsFileBytes) return "is larger than 1 MiB";
+  std::string text;
+  if (Problem unreadable = detail::ReadSmallFile(path, kMaxPatternsFileBytes, "1 MiB", text)) {
+    return unreadable;
+  }
   return AddLines(text, true, field);
 }
 
