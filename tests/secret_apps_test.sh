@@ -42,17 +42,9 @@ printf '%s\n' "$key" >"$work/key"
 export LLM_API_KEY_FILE=$work/key LLM_EXTRA_HEADERS="X-Api-Key=$extra" LLM_MAX_RETRIES=0
 base() { echo "http://tester:$password@$origin/$1?key=$query"; }
 
-# request PORT METHOD PATH [BODY_FILE]: the whole HTTP response (bash's /dev/tcp).
-request() {
-  local port=$1 method=$2 path=$3 file=${4:-} length=0
-  [[ -n $file ]] && length=$(wc -c <"$file")
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
-    "$method" "$path" "$length" >&3
-  [[ -n $file ]] && cat "$file" >&3
-  timeout 30 cat <&3
-  exec 3<&-
-}
+# shellcheck source=support/e2e.sh
+source "$(dirname "$0")/support/e2e.sh"
+request() { e2e_http "$@"; }  # PORT METHOD PATH [BODY_FILE]
 
 run_classify() {  # MODE FALLBACK
   local rc=0
@@ -68,14 +60,9 @@ run_webhook() {  # MODE FALLBACK
   LLM_BASE_URL=$(base "$1") "$webhook" --listen 127.0.0.1:0 --fallback "$2" \
     >"$work/w.out" 2>"$work/w.err" &
   webhook_pid=$!
-  local port=
-  for _ in $(seq 500); do
-    [[ $(head -n 1 "$work/w.out" 2>/dev/null) =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]] &&
-      { port=${BASH_REMATCH[1]}; break; }
-    kill -0 "$webhook_pid" 2>/dev/null || fail "webhook ($1): exited early: $(cat "$work/w.err")"
-    sleep 0.01
-  done
-  [[ -n $port ]] || fail "webhook ($1): no 'listening on' line"
+  local port
+  port=$(e2e_port "$webhook_pid" "$work/w.out") ||
+    fail "webhook ($1): no 'listening on' line: $(cat "$work/w.err")"
   request "$port" POST /alerts "$payload" >"$work/w.alerts"
   request "$port" GET /metrics >"$work/w.metrics"
   kill -TERM "$webhook_pid"

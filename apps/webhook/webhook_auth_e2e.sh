@@ -15,6 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- stderr:" >&2; cat "$dir/err" >&2 || true; exit 1; }
+# shellcheck source=../../tests/support/e2e.sh
+source "$(dirname "$0")/../../tests/support/e2e.sh"
 
 # expect_exit_2 WHAT COMMAND...: the command must exit 2 without the secret on stdout or stderr.
 expect_exit_2() {
@@ -42,26 +44,10 @@ ALERTLLM_WEBHOOK_TOKEN_FILE="$dir/nope" LLM_BASE_URL=http://127.0.0.1:1 LLM_MAX_
   "$bin" --listen 127.0.0.1:0 --fallback rules --auth-token-file "$dir/token" \
   > "$dir/out" 2> "$dir/err" &
 pid=$!
-port=
-for _ in $(seq 1 500); do
-  line=$(head -n 1 "$dir/out" 2>/dev/null || true)
-  if [[ $line =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]]; then port=${BASH_REMATCH[1]}; break; fi
-  kill -0 "$pid" 2>/dev/null || fail "the service exited early"
-  sleep 0.01
-done
-[[ -n $port ]] || fail "no 'listening on' line"
+port=$(e2e_port "$pid" "$dir/out") || fail "no 'listening on' line"
 
 # request PATH [AUTHORIZATION]: POST the payload, print the whole HTTP response.
-request() {
-  local auth=
-  [[ -n ${2:-} ]] && auth="Authorization: $2"$'\r\n'
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n' \
-    "$1" "$auth" "$(wc -c < "$payload")" >&3
-  cat "$payload" >&3
-  timeout 30 cat <&3
-  exec 3<&-
-}
+request() { e2e_http "$port" POST "$1" "$payload" "${2:+Authorization: $2}"; }
 
 answer=$(request /alerts)
 [[ $answer == "HTTP/1.1 401 Unauthorized"* ]] || fail "no token: $answer"

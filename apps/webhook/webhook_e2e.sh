@@ -15,30 +15,16 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- service stderr:" >&2; cat "$dir/err" >&2 || true; exit 1; }
 
+# shellcheck source=../../tests/support/e2e.sh
+source "$(dirname "$0")/../../tests/support/e2e.sh"
 # request METHOD PATH [BODY_FILE]: prints the whole HTTP response.
-request() {
-  local method=$1 path=$2 file=${3:-} length=0
-  [[ -n $file ]] && length=$(wc -c < "$file")
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
-    "$method" "$path" "$length" >&3
-  [[ -n $file ]] && cat "$file" >&3
-  timeout 30 cat <&3
-  exec 3<&-
-}
+request() { e2e_http "$port" "$@"; }
 
 LLM_BASE_URL=http://127.0.0.1:1 LLM_MAX_RETRIES=0 LLM_API_KEY=sk-e2e-secret \
   "$bin" --listen 127.0.0.1:0 --fallback rules > "$dir/out" 2> "$dir/err" &
 pid=$!
 
-port=
-for _ in $(seq 1 500); do
-  line=$(head -n 1 "$dir/out" 2>/dev/null || true)
-  if [[ $line =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]]; then port=${BASH_REMATCH[1]}; break; fi
-  kill -0 "$pid" 2>/dev/null || fail "the service exited early"
-  sleep 0.01
-done
-[[ -n $port ]] || fail "no 'listening on' line"
+port=$(e2e_port "$pid" "$dir/out") || fail "no 'listening on' line"
 
 answer=$(request POST /alerts "$payload")
 [[ $answer == "HTTP/1.1 200 OK"* ]] || fail "POST /alerts: $answer"
