@@ -20,6 +20,7 @@
 #include "alertllm/errors.hpp"
 #include "alertllm/result.hpp"
 #include "engine/gen_ai_metrics.hpp"
+#include "redact/redaction_rules.hpp"
 
 namespace alertllm::internal {
 
@@ -44,12 +45,6 @@ enum class LimitReason { kRetryAfter, kQueueFull, kDeadline };
 inline constexpr std::array<std::string_view, 3> kLimitReasons = {"retry_after", "queue_full",
                                                                   "deadline"};
 
-// The rules of redaction (src/redact/): a key named in RedactionConfig::keys, the built-in
-// value rules, then the user's patterns. The `rule` label values, in this order; the marker a
-// match leaves is "[REDACTED:<rule>]".
-inline constexpr std::array<std::string_view, 10> kRedactionRules = {
-    "key",         "url_credentials", "secret_param", "bearer",      "aws_access_key_id",
-    "jwt",         "github_token",    "slack_token",  "private_key", "custom"};
 // The token types of llm_client_tokens_total, in TokenUsage's order.
 inline constexpr std::array<std::string_view, 3> kTokenTypes = {"input", "output", "cached_input"};
 

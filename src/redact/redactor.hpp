@@ -12,7 +12,7 @@
 
 #include "alertllm/alert.hpp"
 #include "alertllm/config.hpp"
-#include "engine/client_metrics.hpp"
+#include "redact/redaction_rules.hpp"
 
 namespace re2 {
 class RE2;
