@@ -21,7 +21,8 @@ unit_targets=(alertllm_unit_tests alertllm_alloc_tests alertllm_stress_tests ale
               alertllm_integration_tests alertllm_metrics_dump alertllm_client_metrics_dump
               alertllm_mock_proxy_tests alertllm_mock_proxy alertllm_classify_cli_tests
               alertllm_classify alertllm_webhook_tests alertllm_webhook_metrics_dump
-              alertllm_webhook alertllm_apps_common_tests)
+              alertllm_webhook alertllm_apps_common_tests alertllm_secret_unit_tests
+              alertllm_secret_tests alertllm_echo_llm_server)
 
 step() { printf '\n==> %s\n' "$*"; }
 
