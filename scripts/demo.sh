@@ -15,7 +15,8 @@
 #     circuit_breaker_open and the rule-based fallback answers;
 #  5. heals the proxy: after the breaker's reset timeout a half-open probe succeeds and closes it;
 #  6. prints the breaker stats (/healthz) and an excerpt of the metrics (/metrics);
-#  7. stops everything it started and exits 0.
+#  7. stops everything it started and exits 0 (it stops them too when it fails or is
+#     interrupted: ctest example.DemoLeavesNoProcess checks).
 #
 # Environment: ALERTLLM_JOBS (build parallelism, default nproc); ALERTLLM_DEMO_BUILD_DIR: an
 # existing build tree with the three programs (ctest's example.DemoStory uses the dev tree) — then
@@ -34,6 +35,9 @@ cleanup() {
   rm -rf "$logs"
 }
 trap cleanup EXIT
+# Ctrl-C or a kill ends the script through the EXIT trap, which stops the servers.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
