@@ -293,6 +293,32 @@ TEST(RedactorTest, OverlappingMatchesBecomeOneMarker) {
   EXPECT_EQ(counts[Rule("jwt")], 0u);
 }
 
+// Found by the webhook fuzz target: the private key block merged into the secret_param value
+// before it, and the value rule, run again on the result, took the marker and the text after it.
+TEST(RedactorTest, ARegionEndedByAnotherRuleIsAFixedPoint) {
+  const std::string text =
+      "api_key: -----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----URL";
+  const std::string once = Redacted(text);
+  EXPECT_EQ(once.find("MIIB"), std::string::npos);
+  EXPECT_EQ(Redacted(once), once);
+}
+
+TEST(RedactorTest, AWordBoundaryAMarkerMakesIsRedactedInTheSamePass) {
+  // Glued to the customer number, the key id has no word boundary before it; once the number
+  // is a marker it has, and the same call redacts it.
+  RedactionConfig config;
+  config.patterns = {"cust-[0-9]+"};
+  const std::string once = Redacted("cust-42AKIAIOSFODNN7EXAMPLE", config);
+  EXPECT_EQ(once, "[REDACTED:custom][REDACTED:aws_access_key_id]");
+  EXPECT_EQ(Redacted(once, config), once);
+}
+
+TEST(RedactorTest, AMarkerInTheInputDoesNotShieldTheTextAfterIt) {
+  EXPECT_EQ(Redacted("token=[REDACTED:key]hunter2 rest"),
+            "token=[REDACTED:key][REDACTED:secret_param] rest");
+  EXPECT_EQ(Redacted("password=[REDACTED:secret_param]"), "password=[REDACTED:secret_param]");
+}
+
 TEST(RedactorTest, ACleanAlertNeedsNoWork) {
   Alert alert;
   alert.alert_name = "HighCPUUsage";

@@ -7,10 +7,12 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "alertllm/detail/redaction_pattern.hpp"
 #include "util/text.hpp"
@@ -97,12 +99,9 @@ std::size_t MarkerAt(std::string_view text, std::size_t at) {
   return 0;
 }
 
-// Drops the spans (sorted by begin) that lie inside a marker already in `text`: what an
-// earlier redaction left is not redacted again, nor is anything inside it. One sweep: markers
-// never overlap (their inside holds no '['), so for spans in order of begin the only marker
-// that can hold a span is the last one starting at or before it.
-template <typename Span>
-void DropInsideMarkers(std::string_view text, std::vector<Span>& spans) {
+// The markers already in `text`, in order: what an earlier redaction left. They never overlap
+// (their inside holds no '[').
+std::vector<std::pair<std::size_t, std::size_t>> Markers(std::string_view text) {
   std::vector<std::pair<std::size_t, std::size_t>> markers;
   for (std::size_t at = text.find(kMarkerPrefix); at != std::string_view::npos;
        at = text.find(kMarkerPrefix, at + 1)) {
@@ -110,12 +109,34 @@ void DropInsideMarkers(std::string_view text, std::vector<Span>& spans) {
       markers.emplace_back(at, at + length);
     }
   }
+  return markers;
+}
+
+// Keeps every marker whole and unredacted: a span's ends move out of the markers they fall in
+// (a span that starts at a marker starts after it, one that ends in a marker ends before it),
+// and a span left empty is dropped. A secret rule's value ("token=[REDACTED:…]more") thus
+// reaches only the text beyond the marker.
+template <typename Span>
+void ClipToMarkers(std::string_view text, std::vector<Span>& spans) {
+  const auto markers = Markers(text);
   if (markers.empty()) return;
-  std::size_t next = 0;  // the first marker starting after the current span's begin
-  std::erase_if(spans, [&](const Span& span) {
-    while (next < markers.size() && markers[next].first <= span.begin) ++next;
-    return next > 0 && span.end <= markers[next - 1].second;
-  });
+  // The marker holding `at` (begin <= at < end), or none.
+  const auto holding = [&](std::size_t at) {
+    auto it = std::upper_bound(markers.begin(), markers.end(), at,
+                               [](std::size_t a, const auto& m) { return a < m.first; });
+    return it != markers.begin() && at < std::prev(it)->second ? std::prev(it) : markers.end();
+  };
+  for (Span& span : spans) {
+    for (auto m = holding(span.begin); m != markers.end() && span.begin < span.end;
+         m = holding(span.begin)) {
+      span.begin = m->second;
+    }
+    for (auto m = holding(span.end - 1); m != markers.end() && span.begin < span.end;
+         m = holding(span.end - 1)) {
+      span.end = m->first;
+    }
+  }
+  std::erase_if(spans, [](const Span& span) { return span.begin >= span.end; });
 }
 
 }  // namespace
@@ -230,7 +251,7 @@ void Redactor::RedactValue(std::string_view name, std::string& value,
     return;
   }
   std::vector<int> rules;
-  if (Matching(value, &rules)) RedactText(value, rules, counts);
+  if (Matching(value, &rules)) RedactText(value, std::move(rules), counts);
 }
 
 // Every rule's matches in `text`, in order; an empty one (a user's pattern such as `x*`)
@@ -251,16 +272,26 @@ void Redactor::Collect(const Rule& rule, std::string_view text, std::vector<Span
   }
 }
 
-// Only the rules the screen saw match (`rules`, indices into rules_) take their pass.
-void Redactor::RedactText(std::string& text, const std::vector<int>& rules,
+// Only the rules the screen saw match (`rules`, indices into rules_) take their pass. A marker
+// can make a match where the text around it did not (a word boundary, or a secret rule's value
+// running on past a region another rule ended), so the passes go on until one changes nothing:
+// the result is a fixed point, and redacting it again finds nothing. Each further pass leaves
+// less text outside the markers, so they end; a typical secret takes two.
+void Redactor::RedactText(std::string& text, std::vector<int> rules,
+                          RedactionCounts& counts) const {
+  while (RedactPass(text, rules, counts) && Matching(text, &rules)) {
+  }
+}
+
+bool Redactor::RedactPass(std::string& text, const std::vector<int>& rules,
                           RedactionCounts& counts) const {
   std::vector<Span> spans;
   for (int rule : rules) Collect(rules_[static_cast<std::size_t>(rule)], text, spans);
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.rule < b.rule;
   });
-  DropInsideMarkers(text, spans);
-  if (spans.empty()) return;
+  ClipToMarkers(text, spans);
+  if (spans.empty()) return false;
   std::string out;
   std::size_t copied = 0;
   for (std::size_t i = 0; i < spans.size();) {
@@ -275,6 +306,7 @@ void Redactor::RedactText(std::string& text, const std::vector<int>& rules,
   }
   out.append(text, copied, std::string::npos);
   text = std::move(out);
+  return true;
 }
 
 }  // namespace alertllm::internal

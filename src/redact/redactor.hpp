@@ -76,7 +76,9 @@ class Redactor {
   bool IsKey(std::string_view name) const noexcept;
   bool ValueNeedsWork(std::string_view name, std::string_view value) const;
   bool Matching(std::string_view value, std::vector<int>* rules) const;
-  void RedactText(std::string& text, const std::vector<int>& rules, RedactionCounts& counts) const;
+  void RedactText(std::string& text, std::vector<int> rules, RedactionCounts& counts) const;
+  // One pass of RedactText; false when it changed nothing.
+  bool RedactPass(std::string& text, const std::vector<int>& rules, RedactionCounts& counts) const;
   void Collect(const Rule& rule, std::string_view text, std::vector<Span>& spans) const;
 
   bool enabled_ = false;
