@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev prometheus-cpp-dev libspdlog-dev
   prometheus prometheus-alertmanager
-  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libboost-dev
   libre2-dev libssl-dev openssl
   clang-16 libclang-rt-16-dev
   curl jq
