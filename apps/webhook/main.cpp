@@ -49,22 +49,38 @@ Flags:
                         require "Authorization: Bearer <token>" on /alerts, the token read
                         from PATH (ALERTLLM_WEBHOOK_TOKEN_FILE; the flag wins)
   --auth-all            with a token: require it on /healthz and /metrics too
+  --max-alerts-per-notification N
+                        a notification of more alerts is answered 413, nothing
+                        classified, 1..100000 (default 1000)
+  --shutdown-grace DURATION
+                        on SIGTERM, how long notifications in flight may take to
+                        finish before they are answered 503 (default 10s)
   --help                print this text and exit
 
 Endpoints:
   POST /alerts    Alertmanager notification (at most 4 MiB) -> 200 {"classifications":[...]},
                   one per alert in order (with LLM_CACHE_ENABLED, one LLM request per
                   distinct alert: repeats, here or in other notifications, share it);
-                  400 {"error": ...} if the body does not parse, 413 if it is too large;
-                  401 with WWW-Authenticate: Bearer, nothing classified, without the token
+                  400 {"error": ...} if the body does not parse; 413 if it is too large
+                  or holds too many alerts; 415 for a Content-Encoding (never inflated);
+                  401 with WWW-Authenticate: Bearer, nothing classified, without the token;
+                  a client that disconnects cancels its notification's classifications
   GET  /healthz   200 {"status":"healthy","llm":{"circuit_breaker_state":...,...}}
   GET  /metrics   Prometheus text format 0.0.4
 
+Limits: a request must arrive whole (headers and body) within 10s, else 408; at most
+4096 connections (256 per client address), else 503; idle keep-alive connections close
+after 60s. Every error body is {"error":"<what was wrong>"}.
+
 Prints "listening on http://HOST:PORT" on stdout once the port is bound; logs to stderr.
-SIGINT or SIGTERM: cancels classifications in flight, stops, exits 0.
+SIGINT or SIGTERM: stops accepting at once; notifications in flight get --shutdown-grace
+to finish, then each unfinished one is answered 503 with Retry-After (Alertmanager sends
+it again) and its classifications are cancelled; exits 0 within the grace + 1s.
 Exit status: 0 after a signal, 1 if the port cannot be bound, 2 for bad flags or config
 (a token file that cannot be read, is empty or holds more than one token included).
 )";
+
+constexpr std::chrono::milliseconds kDefaultShutdownGrace = std::chrono::seconds(10);
 
 struct Flags {
   std::string host = "127.0.0.1";
@@ -74,6 +90,8 @@ struct Flags {
   std::optional<int> max_in_flight;  // --concurrency
   std::optional<std::string> auth_token_file;
   bool auth_all = false;
+  int max_alerts_per_notification = 1000;
+  std::optional<std::chrono::milliseconds> shutdown_grace;
   bool help = false;
 };
 
@@ -109,6 +127,8 @@ Flags ParseFlags(int argc, char** argv) {
   set.Int("--concurrency", &flags.max_in_flight, 1, 1024);
   set.String("--auth-token-file", &flags.auth_token_file);
   set.Switch("--auth-all", &flags.auth_all);
+  set.Int("--max-alerts-per-notification", &flags.max_alerts_per_notification, 1, 100000);
+  set.Duration("--shutdown-grace", &flags.shutdown_grace);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (auto parsed = set.Parse(args); !parsed) Fail(parsed.error().message);
   return flags;
@@ -173,6 +193,9 @@ int main(int argc, char** argv) {
     options.logger = logger;
     options.auth = auth;
     options.auth_all = flags.auth_all;
+    options.max_alerts_per_notification =
+        static_cast<std::size_t>(flags.max_alerts_per_notification);
+    options.notification_window = static_cast<std::size_t>(config.concurrency.max_in_flight);
     alertllm::webhook::WebhookService service(client, std::move(options));
     if (auto started = service.Start(); !started) {
       std::cerr << "alertllm-webhook: " << started.error().message << "\n";
@@ -189,8 +212,11 @@ int main(int argc, char** argv) {
 
     int received = 0;
     sigwait(&signals, &received);
-    logger->info("{} received, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
-    service.Stop();
+    const std::chrono::milliseconds grace = flags.shutdown_grace.value_or(kDefaultShutdownGrace);
+    logger->info("{} received: no new connections; notifications in flight have {}ms",
+                 received == SIGINT ? "SIGINT" : "SIGTERM", grace.count());
+    service.Shutdown(grace);
+    logger->info("stopped");
   } catch (const std::exception& e) {
     std::cerr << "alertllm-webhook: " << e.what() << "\n";
     return 2;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "webhook_service.hpp"
 
-#include <httplib.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
@@ -10,22 +11,22 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
-#include <stop_token>
-#include <thread>
 #include <utility>
 
 #include "alertllm/detail/quote.hpp"
 #include "alertllm/errors.hpp"
 #include "alertllm/metrics.hpp"
 #include "classification_json.hpp"
+#include "http_server.hpp"
+#include "notification_run.hpp"
 #include "webhook_health.hpp"
 
 namespace alertllm::webhook {
 
 namespace {
 
-constexpr std::string_view kJsonType = "application/json";
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
 
 using apps::ErrorBody;
@@ -44,9 +45,31 @@ std::string LogSafe(std::string_view text) {
   return out;
 }
 
+HttpResponse Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse ErrorAnswer(int status, const std::string& message) {
+  return Json(status, ErrorBody(message));
+}
+
+// A path the service serves, and the methods it allows there.
+struct Route {
+  std::string_view path;
+  std::string_view allow;  // the Allow header of a 405
+  bool alerts;             // POST with a body; else GET (and HEAD) without one
+};
+
+constexpr Route kAlerts{"/alerts", "POST", true};
+constexpr Route kHealthz{"/healthz", "GET, HEAD", false};
+constexpr Route kMetrics{"/metrics", "GET, HEAD", false};
+
 }  // namespace
 
-struct WebhookService::Impl {
+struct WebhookService::Impl : std::enable_shared_from_this<Impl> {
   Impl(std::shared_ptr<LlmClient> llm, WebhookServiceOptions opts)
       : client(std::move(llm)),
         options(std::move(opts)),
@@ -67,7 +90,8 @@ struct WebhookService::Impl {
                                   "error).")
                             .Register(*registry)) {
     if (!client) throw std::invalid_argument("WebhookService: client is null");
-    for (const char* code : {"200", "400", "401", "404", "405", "413", "415", "500"}) {
+    for (const char* code :
+         {"200", "400", "401", "404", "405", "408", "413", "415", "431", "500", "503"}) {
       requests.Add({{"code", code}});
     }
     classified_ok = &classifications.Add({{"outcome", "ok"}});
@@ -76,38 +100,138 @@ struct WebhookService::Impl {
 
   void CountRequest(int status) { requests.Add({{"code", std::to_string(status)}}).Increment(); }
 
-  std::pair<int, std::string> HandleAlerts(const std::string& body) {
-    if (body.size() > options.max_body_bytes) {
-      return {413, ErrorBody(TooLargeMessage())};
-    }
-    Result<std::vector<Alert>> parsed = ParseAlertmanagerWebhook(body, options.max_body_bytes);
-    if (!parsed) return {400, ErrorBody(parsed.error().message)};
-    const std::vector<Alert>& batch = *parsed;
-    alerts.Increment(static_cast<double>(batch.size()));
+  // The routes one listener serves: the main one everything (/metrics unless it has a listener
+  // of its own), the metrics listener only /metrics.
+  std::vector<Route> Routes(bool metrics_listener) const {
+    if (metrics_listener) return {kMetrics};
+    if (options.metrics_port) return {kAlerts, kHealthz};
+    return {kAlerts, kHealthz, kMetrics};
+  }
 
-    std::vector<Result<Classification>> results = ClassifyAll(batch);
+  // Everything decided from the head alone, before a byte of the body is read: the token, the
+  // path, the method, the media type. No value: read the body and go on to OnRequest.
+  std::optional<HttpResponse> OnHead(const HttpRequestHead& head, bool metrics_listener) const {
+    const std::vector<Route> routes = Routes(metrics_listener);
+    const auto route = std::find_if(routes.begin(), routes.end(),
+                                    [&](const Route& r) { return r.path == head.path; });
+    if (std::optional<HttpResponse> denied = Authorize(head, route != routes.end() && route->alerts)) {
+      return denied;
+    }
+    if (route == routes.end()) {
+      return ErrorAnswer(404, "no such path " + alertllm::detail::Quote(head.path) + " (served: " +
+                                  ServedPaths(routes) + ")");
+    }
+    const bool allowed = route->alerts ? head.method == "POST"
+                                       : head.method == "GET" || head.method == "HEAD";
+    if (!allowed) {
+      HttpResponse response =
+          ErrorAnswer(405, "method " + alertllm::detail::Quote(head.method) + " is not allowed on " +
+                               std::string(route->path) + " (allowed: " +
+                               std::string(route->allow) + ")");
+      response.headers.emplace_back("Allow", std::string(route->allow));
+      return response;
+    }
+    if (route->alerts && head.content_type.rfind("multipart/", 0) == 0) {
+      return ErrorAnswer(415, "Content-Type " + alertllm::detail::Quote(head.content_type) +
+                                  " is not supported: send the Alertmanager JSON body as it is");
+    }
+    return std::nullopt;
+  }
+
+  static std::string ServedPaths(const std::vector<Route>& routes) {
+    std::string served;
+    for (const Route& route : routes) {
+      if (!served.empty()) served += ", ";
+      served += std::string(route.allow.substr(0, route.allow.find(','))) + " " +
+                std::string(route.path);
+    }
+    return served;
+  }
+
+  // The 401 of a protected path without the right token; no value when it may go on.
+  std::optional<HttpResponse> Authorize(const HttpRequestHead& head, bool alerts_path) const {
+    if (!options.auth || (!options.auth_all && !alerts_path)) return std::nullopt;
+    const WebhookAuth::Verdict verdict = options.auth->Check(head.authorization);
+    if (verdict == WebhookAuth::Verdict::kOk) return std::nullopt;
+    HttpResponse response = ErrorAnswer(401, std::string(WebhookAuth::Explain(verdict)));
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return response;
+  }
+
+  void OnRequest(const HttpRequestHead& head, std::string body, const HttpReply& reply) {
+    try {
+      if (head.path == kHealthz.path) return reply.Send(Json(200, HealthJson()));
+      if (head.path == kMetrics.path) {
+        HttpResponse response = Json(200, MetricsText());
+        response.content_type = std::string(kMetricsType);
+        return reply.Send(std::move(response));
+      }
+      // Parsing 4 MiB takes tens of milliseconds: not on the threads that answer /healthz.
+      Post([self = shared_from_this(), body = std::move(body), reply] {
+        Guarded(reply, [&] { self->ServeAlerts(body, reply); });
+      });
+    } catch (const std::exception& e) {
+      reply.Send(ErrorAnswer(500, std::string("internal error: ") + e.what()));
+    }
+  }
+
+  // Runs `work` on the workers; after Shutdown() has joined them, drops it: the server has
+  // answered every request by then, so what is left is a notification that ended late.
+  template <typename Work>
+  void Post(Work&& work) {
+    std::lock_guard lock(workers_mutex);
+    if (!workers_joined) boost::asio::post(workers, std::forward<Work>(work));
+  }
+
+  void JoinWorkers() {
+    {
+      std::lock_guard lock(workers_mutex);
+      workers_joined = true;
+    }
+    // Runs what was posted before.
+    workers.join();
+  }
+
+  template <typename Body>
+  static void Guarded(const HttpReply& reply, Body&& body) {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      reply.Send(ErrorAnswer(500, std::string("internal error: ") + e.what()));
+    }
+  }
+
+  void ServeAlerts(const std::string& body, const HttpReply& reply) {
+    Result<std::vector<Alert>> parsed = ParseAlertmanagerWebhook(body, options.max_body_bytes);
+    if (!parsed) return reply.Send(ErrorAnswer(400, parsed.error().message));
+    if (parsed->size() > options.max_alerts_per_notification) {
+      return reply.Send(ErrorAnswer(
+          413, "the notification holds " + std::to_string(parsed->size()) +
+                   " alerts, more than --max-alerts-per-notification (" +
+                   std::to_string(options.max_alerts_per_notification) +
+                   "): nothing was classified; raise the flag or lower max_alerts in "
+                   "Alertmanager's webhook_configs"));
+    }
+    auto batch = std::make_shared<const std::vector<Alert>>(*std::move(parsed));
+    alerts.Increment(static_cast<double>(batch->size()));
+    NotificationRun::Start(
+        client, batch, options.notification_window, reply.stop_token(),
+        [self = shared_from_this(), batch, reply](std::vector<Result<Classification>> results) {
+          // Called on the client's I/O thread: the answer is built elsewhere.
+          self->Post([self, batch, reply, results = std::move(results)] {
+            Guarded(reply, [&] { self->Answer(*batch, results, reply); });
+          });
+        });
+  }
+
+  void Answer(const std::vector<Alert>& batch, const std::vector<Result<Classification>>& results,
+              const HttpReply& reply) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Log(batch[i], results[i]);
       (results[i].has_value() ? classified_ok : classified_error)->Increment();
     }
-    return {200, apps::ClassificationsBody(batch, results)};
-  }
-
-  // One result per alert, in order, from one ClassifyAlerts() call: the client asks each
-  // distinct alert once and bounds the requests in flight across every notification. An
-  // LlmClient that throws, or answers with the wrong count, fails the alerts it left unanswered.
-  std::vector<Result<Classification>> ClassifyAll(const std::vector<Alert>& batch) {
-    const CallOptions call{std::nullopt, stop.get_token()};
-    std::vector<Result<Classification>> results;
-    try {
-      results = client->ClassifyAlerts(batch, call);
-    } catch (const std::exception& e) {
-      results.assign(batch.size(), Error{ErrorCode::kUnknown, e.what()});
-    } catch (...) {
-      results.assign(batch.size(), Error{ErrorCode::kUnknown, "unknown exception"});
-    }
-    results.resize(batch.size(), Error{ErrorCode::kUnknown, "the client gave no result"});
-    return results;
+    // After the grace period of a shutdown, or with the client gone, the server has answered.
+    if (!reply.answered()) reply.Send(Json(200, apps::ClassificationsBody(batch, results)));
   }
 
   void Log(const Alert& alert, const Result<Classification>& result) const {
@@ -141,120 +265,30 @@ struct WebhookService::Impl {
     return HealthBody(options.breaker_stats ? options.breaker_stats() : CircuitBreakerStats{});
   }
 
-  template <typename Handler>
-  static void Guarded(httplib::Response& res, Handler&& handler) {
-    try {
-      handler();
-    } catch (const std::exception& e) {
-      res.status = 500;
-      res.set_content(ErrorBody(std::string("internal error: ") + e.what()), kJsonType.data());
-    }
+  HttpServerLimits Limits() const {
+    HttpServerLimits limits;
+    limits.max_body_bytes = options.max_body_bytes;
+    limits.read_timeout = options.read_timeout;
+    limits.max_connections = options.max_connections;
+    limits.max_connections_per_client = options.max_connections_per_client;
+    return limits;
   }
 
-  void ServeAlerts(const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader& read) {
-    if (req.is_multipart_form_data()) {
-      res.status = 415;
-      res.set_content(
-          ErrorBody("Content-Type " + detail::Quote(req.get_header_value("Content-Type")) +
-                    " is not supported: send the Alertmanager JSON body as it is"),
-          kJsonType.data());
-      return;
-    }
-    std::string body;
-    bool too_large = false;
-    const bool whole = read([&](const char* data, std::size_t size) {
-      too_large = body.size() + size > options.max_body_bytes;
-      if (!too_large) body.append(data, size);
-      return !too_large;
-    });
-    if (!whole) {
-      res.status = too_large || res.status == 413 ? 413 : 400;
-      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : "could not read the body"),
-                      kJsonType.data());
-      return;
-    }
-    auto [status, answer] = HandleAlerts(body);
-    res.status = status;
-    res.set_content(answer, kJsonType.data());
-  }
-
-  std::string TooLargeMessage() const {
-    return "body exceeds " + std::to_string(options.max_body_bytes) + " bytes";
-  }
-
-  // True when `req` may go on to its handler; otherwise `res` is the 401. Runs before routing,
-  // so an unauthenticated body is never read and nothing is classified.
-  bool Authorize(const httplib::Request& req, httplib::Response& res) const {
-    if (!options.auth || (!options.auth_all && req.path != "/alerts")) return true;
-    const WebhookAuth::Verdict verdict = options.auth->Check(req.get_header_value("Authorization"));
-    if (verdict == WebhookAuth::Verdict::kOk) return true;
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
-    // The body was not read: the connection cannot carry another request after it.
-    res.set_header("Connection", "close");
-    res.set_content(ErrorBody(std::string(WebhookAuth::Explain(verdict))), kJsonType.data());
-    return false;
-  }
-
-  static void MethodNotAllowed(httplib::Server& server, const std::string& path, const char* allow,
-                               bool get_allowed) {
-    auto handler = [allow](const httplib::Request&, httplib::Response& res) {
-      res.status = 405;
-      res.set_header("Allow", allow);
-      res.set_content(ErrorBody("method not allowed"), kJsonType.data());
+  // The handlers hold the Impl weakly: the server they belong to is a member of it.
+  HttpHandlers Handlers(bool metrics_listener) {
+    HttpHandlers handlers;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    handlers.on_head = [weak, metrics_listener](const HttpRequestHead& head) {
+      const auto self = weak.lock();
+      return self ? self->OnHead(head, metrics_listener) : std::nullopt;
     };
-    if (!get_allowed) server.Get(path, handler);
-    if (get_allowed) server.Post(path, handler);
-    server.Put(path, handler);
-    server.Delete(path, handler);
-    server.Patch(path, handler);
-    server.Options(path, handler);
-  }
-
-  void Configure(httplib::Server& target, bool serve_alerts, bool serve_metrics) {
-    target.set_payload_max_length(options.max_body_bytes);
-    // cpp-httplib's default adds SO_REUSEPORT, which lets a second instance bind the same port
-    // and silently take half the notifications; SO_REUSEADDR alone still allows a quick restart.
-    target.set_socket_options([](socket_t sock) {
-      const int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    // Counted before the response is written (cpp-httplib calls a logger only after the
-    // client has the answer, so a scrape right after a request could miss it).
-    target.set_post_routing_handler(
-        [this](const httplib::Request&, httplib::Response& res) { CountRequest(res.status); });
-    target.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      return Authorize(req, res) ? httplib::Server::HandlerResponse::Unhandled
-                                 : httplib::Server::HandlerResponse::Handled;
-    });
-    target.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      const char* message = res.status == 413   ? "body exceeds the size limit"
-                            : res.status == 404 ? "not found"
-                            : res.status == 400 ? "bad request"
-                                                : "error";
-      res.set_content(ErrorBody(res.status == 413 ? TooLargeMessage() : message), kJsonType.data());
-    });
-    if (serve_alerts) {
-      // A content-reader handler gets the body as raw bytes whatever the Content-Type, so
-      // cpp-httplib's form parser (and its 8 KiB form limit) never runs on a webhook body.
-      target.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res,
-                                    const httplib::ContentReader& read) {
-        Guarded(res, [&] { ServeAlerts(req, res, read); });
-      });
-      MethodNotAllowed(target, "/alerts", "POST", false);
-      target.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-        Guarded(res, [&] { res.set_content(HealthJson(), kJsonType.data()); });
-      });
-      MethodNotAllowed(target, "/healthz", "GET, HEAD", true);
-    }
-    if (serve_metrics) {
-      target.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        Guarded(res, [&] { res.set_content(MetricsText(), kMetricsType.data()); });
-      });
-      MethodNotAllowed(target, "/metrics", "GET, HEAD", true);
-    }
+    handlers.on_request = [weak](const HttpRequestHead& head, std::string body, HttpReply reply) {
+      if (const auto self = weak.lock()) self->OnRequest(head, std::move(body), reply);
+    };
+    handlers.on_answer = [weak](int status) {
+      if (const auto self = weak.lock()) self->CountRequest(status);
+    };
+    return handlers;
   }
 
   std::shared_ptr<LlmClient> client;
@@ -265,16 +299,18 @@ struct WebhookService::Impl {
   prometheus::Family<prometheus::Counter>& classifications;
   prometheus::Counter* classified_ok = nullptr;
   prometheus::Counter* classified_error = nullptr;
-  std::stop_source stop;
-  httplib::Server server;
-  std::unique_ptr<httplib::Server> metrics_server;
-  std::thread server_thread;
-  std::thread metrics_thread;
+  // Parses notifications and builds their answers, off the I/O threads.
+  boost::asio::thread_pool workers{1};
+  std::mutex workers_mutex;
+  bool workers_joined = false;
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<HttpServer> metrics_server;
+  std::once_flag stopped;
   bool started = false;
 };
 
 WebhookService::WebhookService(std::shared_ptr<LlmClient> client, WebhookServiceOptions options)
-    : impl_(std::make_unique<Impl>(std::move(client), std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(client), std::move(options))) {}
 
 WebhookService::WebhookService(std::shared_ptr<HttpLlmClient> client,
                                WebhookServiceOptions options) {
@@ -287,59 +323,32 @@ WebhookService::WebhookService(std::shared_ptr<HttpLlmClient> client,
       return c->Redacted(name, value);
     };
   }
-  impl_ = std::make_unique<Impl>(std::move(client), std::move(options));
+  impl_ = std::make_shared<Impl>(std::move(client), std::move(options));
 }
 
 WebhookService::~WebhookService() { Stop(); }
-
-namespace {
-
-// Binds `server` to host:port (0: any free port). Returns the port, or -1.
-int Bind(httplib::Server& server, const std::string& host, int port) {
-  if (port == 0) return server.bind_to_any_port(host);
-  return server.bind_to_port(host, port) ? port : -1;
-}
-
-bool WaitRunning(const httplib::Server& server) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!server.is_running() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return server.is_running();
-}
-
-}  // namespace
 
 Result<void> WebhookService::Start() {
   Impl& impl = *impl_;
   if (impl.started) return Error{ErrorCode::kInvalidConfig, "the service was started before"};
   impl.started = true;
-  const bool separate_metrics = impl.options.metrics_port.has_value();
-  impl.Configure(impl.server, true, !separate_metrics);
   const std::string& host = impl.options.host;
-  const int port = Bind(impl.server, host, impl.options.port);
-  if (port < 0) {
-    return Error{ErrorCode::kInvalidConfig,
-                 "cannot listen on " + host + ":" + std::to_string(impl.options.port)};
+  impl.server = std::make_unique<HttpServer>(impl.Limits(), impl.Handlers(false),
+                                             impl.options.logger);
+  Result<int> port = impl.server->Listen(host, impl.options.port);
+  if (!port) return port.error();
+  if (impl.options.metrics_port) {
+    HttpServerLimits limits = impl.Limits();
+    limits.threads = 1;
+    impl.metrics_server =
+        std::make_unique<HttpServer>(limits, impl.Handlers(true), impl.options.logger);
+    Result<int> mport = impl.metrics_server->Listen(host, *impl.options.metrics_port);
+    if (!mport) return mport.error();
+    if (Result<void> ok = impl.metrics_server->Start(); !ok) return ok;
+    metrics_port_ = *mport;
   }
-  if (separate_metrics) {
-    impl.metrics_server = std::make_unique<httplib::Server>();
-    impl.Configure(*impl.metrics_server, false, true);
-    const int mport = Bind(*impl.metrics_server, host, *impl.options.metrics_port);
-    if (mport < 0) {
-      impl.server.stop();
-      return Error{ErrorCode::kInvalidConfig,
-                   "cannot listen on " + host + ":" + std::to_string(*impl.options.metrics_port)};
-    }
-    metrics_port_ = mport;
-    impl.metrics_thread = std::thread([&impl] { impl.metrics_server->listen_after_bind(); });
-  }
-  port_ = port;
-  impl.server_thread = std::thread([&impl] { impl.server.listen_after_bind(); });
-  if (!WaitRunning(impl.server) || (impl.metrics_server && !WaitRunning(*impl.metrics_server))) {
-    Stop();
-    return Error{ErrorCode::kInvalidConfig, "the listener did not start on " + host};
-  }
+  if (Result<void> ok = impl.server->Start(); !ok) return ok;
+  port_ = *port;
   if (impl.options.logger) {
     impl.options.logger->info("serving /alerts and /healthz on {}:{}, /metrics on {}:{}", host,
                               port_, host, metrics_port());
@@ -347,14 +356,20 @@ Result<void> WebhookService::Start() {
   return {};
 }
 
-void WebhookService::Stop() {
+void WebhookService::Shutdown(std::chrono::milliseconds grace) {
   Impl& impl = *impl_;
-  impl.stop.request_stop();
-  impl.server.stop();
-  if (impl.metrics_server) impl.metrics_server->stop();
-  if (impl.server_thread.joinable()) impl.server_thread.join();
-  if (impl.metrics_thread.joinable()) impl.metrics_thread.join();
+  std::call_once(impl.stopped, [&] {
+    const std::string message =
+        "shutting down: the notification was not classified within the shutdown grace period "
+        "(--shutdown-grace " +
+        std::to_string(grace.count()) + "ms); Alertmanager will send it again";
+    if (impl.server) impl.server->Shutdown(grace, message);
+    if (impl.metrics_server) impl.metrics_server->Shutdown(std::chrono::milliseconds::zero());
+    impl.JoinWorkers();
+  });
 }
+
+void WebhookService::Stop() { Shutdown(std::chrono::milliseconds::zero()); }
 
 std::string WebhookService::MetricsText() const { return impl_->MetricsText(); }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -34,8 +35,22 @@ struct WebhookServiceOptions {
   /// A second listener on `host` serving only GET /metrics; no value: /metrics is served by
   /// the main listener. 0: the kernel picks a port.
   std::optional<int> metrics_port;
-  /// Larger request bodies are answered 413 without being parsed.
+  /// Larger request bodies are answered 413, while they are read (a Content-Length above it at
+  /// once, before the body).
   std::size_t max_body_bytes = kDefaultMaxWebhookBytes;
+  /// A notification of more alerts is answered 413 naming `--max-alerts-per-notification`,
+  /// nothing classified.
+  std::size_t max_alerts_per_notification = 1000;
+  /// The most alerts of one notification being classified at once (the rest wait their turn
+  /// in it, not in the client's queue); main() sets the client's max_in_flight.
+  std::size_t notification_window = 16;
+  /// Whole-request read deadline (head and body together, not per read): a client that
+  /// drips its request slower is answered 408 and closed.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
+  /// Open connections, all clients together, and per client address; one more is answered
+  /// 503 and closed.
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_client = 256;
   /// The breaker snapshot /healthz reports; empty: "closed" with zero counts (a client
   /// without a breaker).
   std::function<CircuitBreakerStats()> breaker_stats;
@@ -57,18 +72,22 @@ struct WebhookServiceOptions {
 
 /// The HTTP service behind `alertllm-webhook`: Alertmanager's webhook receiver.
 ///
-///   POST /alerts   the Alertmanager notification; its alerts are classified with one
-///                  LlmClient::ClassifyAlerts() call (so concurrent notifications share the
-///                  client's cache, in-flight requests and max_in_flight), answered 200 with one
-///                  classification per alert, in input order (a failed classification carries its
-///                  error); 400 {"error": …} for a body that ParseAlertmanagerWebhook rejects, 413
-///                  above max_body_bytes
+///   POST /alerts   the Alertmanager notification; its alerts are classified with
+///                  LlmClient::ClassifyAlertAsync() (NotificationRun: no thread waits on the LLM,
+///                  and concurrent notifications share the client's cache, in-flight requests
+///                  and max_in_flight), answered 200 with one classification per alert, in input
+///                  order (a failed classification carries its error); 400 {"error": …} for a
+///                  body that ParseAlertmanagerWebhook rejects, 413 above max_body_bytes or
+///                  max_alerts_per_notification, 415 for a Content-Encoding (never inflated)
+///                  or a multipart body. A client that goes away cancels its notification's
+///                  unfinished classifications.
 ///   GET /healthz   the seed's health JSON; 200 whatever the breaker's state
 ///   GET /metrics   the collectables, then alertllm_webhook_* (text format 0.0.4)
 ///
 /// A known path with another method is 405; any other path 404. With `options.auth`, a
 /// protected path without the right bearer token is 401 before anything else. Every error body
-/// is {"error": "<message>"}.
+/// is {"error": "<message>"} saying what was wrong. HTTP is served by HttpServer (Boost.Beast,
+/// event-driven): /healthz and /metrics answer whatever /alerts is doing.
 ///
 /// Thread-safety: Start() and Stop() must not be called concurrently with each other; every
 /// other member, and the HTTP handlers, may run concurrently.
@@ -92,8 +111,13 @@ class WebhookService {
   /// when the service was started before.
   Result<void> Start();
 
-  /// Cancels classifications in flight (they end as kCancelled), stops the listeners and joins
-  /// their threads. Idempotent.
+  /// Stops accepting at once; notifications in flight get `grace` to finish, then each
+  /// unfinished one is answered 503 with Retry-After (Alertmanager sends it again) and its
+  /// classifications are cancelled. Returns within grace + 1 s whatever the clients do, the
+  /// threads joined. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+  /// Shutdown() with no grace.
   void Stop();
 
   /// The bound port of the main listener; 0 before Start().
@@ -108,7 +132,8 @@ class WebhookService {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Shared with the callbacks of classifications still running, which may end after Stop().
+  std::shared_ptr<Impl> impl_;
   int port_ = 0;
   int metrics_port_ = 0;
 };

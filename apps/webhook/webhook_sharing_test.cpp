@@ -69,17 +69,7 @@ TEST_F(WebhookServiceTest, EverySharedPayloadGetsOneClassificationPerAlertInOrde
 
 TEST_F(WebhookServiceTest, ManyAlertsAreAnsweredInInputOrder) {
   StartService();
-  Json body = {{"version", "4"}, {"status", "firing"}, {"alerts", Json::array()}};
-  for (int i = 0; i < 40; ++i) {
-    body["alerts"].push_back({{"status", "firing"},
-                              {"labels", {{"alertname", "A" + std::to_string(i)}}},
-                              {"annotations", Json::object()},
-                              {"startsAt", "2026-01-01T00:00:00Z"},
-                              {"endsAt", "0001-01-01T00:00:00Z"},
-                              {"generatorURL", ""},
-                              {"fingerprint", ""}});
-  }
-  auto res = Post(body.dump());
+  auto res = Post(fixture::NotificationBody(fixture::Names("A", 40)));
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   const Json list = Json::parse(res->body).at("classifications");
@@ -92,21 +82,13 @@ TEST_F(WebhookServiceTest, ManyAlertsAreAnsweredInInputOrder) {
   EXPECT_EQ(llm_.calls(), 40);
 }
 
-// A notification of `copies` rounds of the alerts A0..A<distinct - 1>, in that order.
+// A notification of `copies` rounds of the alerts R0..R<distinct - 1>, in that order.
 std::string RepeatedAlertsBody(int distinct, int copies) {
-  Json body = {{"version", "4"}, {"status", "firing"}, {"alerts", Json::array()}};
+  std::vector<std::string> names;
   for (int copy = 0; copy < copies; ++copy) {
-    for (int i = 0; i < distinct; ++i) {
-      body["alerts"].push_back({{"status", "firing"},
-                                {"labels", {{"alertname", "R" + std::to_string(i)}}},
-                                {"annotations", Json::object()},
-                                {"startsAt", "2026-01-01T00:00:00Z"},
-                                {"endsAt", "0001-01-01T00:00:00Z"},
-                                {"generatorURL", ""},
-                                {"fingerprint", ""}});
-    }
+    for (const std::string& name : fixture::Names("R", distinct)) names.push_back(name);
   }
-  return body.dump();
+  return fixture::NotificationBody(names);
 }
 
 TEST_F(WebhookServiceTest, RepeatedAlertsOfANotificationCostOneRequestEach) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,28 @@ inline std::filesystem::path CapturesDir() { return test::TestdataDir() / "alert
 
 // The real Alertmanager captures (testdata/alertmanager).
 inline std::vector<std::filesystem::path> Payloads() { return test::CaptureFiles(); }
+
+// A notification of one firing alert per name, in order; names may repeat.
+inline std::string NotificationBody(const std::vector<std::string>& names) {
+  Json body = {{"version", "4"}, {"status", "firing"}, {"alerts", Json::array()}};
+  for (const std::string& name : names) {
+    body["alerts"].push_back({{"status", "firing"},
+                              {"labels", {{"alertname", name}}},
+                              {"annotations", Json::object()},
+                              {"startsAt", "2026-01-01T00:00:00Z"},
+                              {"endsAt", "0001-01-01T00:00:00Z"},
+                              {"generatorURL", ""},
+                              {"fingerprint", ""}});
+  }
+  return body.dump();
+}
+
+// "<prefix>0" .. "<prefix><count - 1>".
+inline std::vector<std::string> Names(const std::string& prefix, int count) {
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) names.push_back(prefix + std::to_string(i));
+  return names;
+}
 
 // The fake LLM proxy: answers POST /classify with a fixed classification, or 503 while
 // `failing` is set.
@@ -86,6 +109,7 @@ class WebhookServiceTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.metrics_port = metrics_port;
+    if (tune_options_) tune_options_(options);
     service_ = std::make_unique<WebhookService>(client_, std::move(options));
     ASSERT_TRUE(service_->Start().has_value());
     ASSERT_GT(service_->port(), 0);
@@ -104,6 +128,8 @@ class WebhookServiceTest : public ::testing::Test {
     return Json::parse(res->body);
   }
 
+  // Applied to the service's options by StartService(), when set.
+  std::function<void(WebhookServiceOptions&)> tune_options_;
   FakeLlm llm_;
   std::shared_ptr<HttpLlmClient> client_;
   std::unique_ptr<WebhookService> service_;
