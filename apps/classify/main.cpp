@@ -146,10 +146,14 @@ int OutputError(int error) {
   return cli::kExitFailed;
 }
 
-// Whatever stdout still buffers, written: buffered output fails only when flushed. 0 or errno.
-int FlushStdout() {
+// Writes `text` to stdout and flushes it (buffered output fails only when flushed): 0, or
+// the errno of the write that failed.
+int WriteStdout(std::string_view text) {
   errno = 0;
-  if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
+      std::fflush(stdout) == 0 && std::ferror(stdout) == 0) {
+    return 0;
+  }
   return errno != 0 ? errno : EIO;
 }
 
@@ -192,9 +196,8 @@ int main(int argc, char** argv) try {
   alertllm::Result<cli::Options> options = cli::ParseArgs(args);
   if (!options) return UsageError(options.error().message);
   if (options->help || options->version) {
-    if (options->help) std::fputs(cli::kUsage, stdout);
-    if (!options->help) std::printf("alertllm-classify %s\n", ALERTLLM_VERSION);
-    const int error = FlushStdout();
+    const int error = WriteStdout(options->help ? std::string(cli::kUsage)
+                                                : "alertllm-classify " ALERTLLM_VERSION "\n");
     return error == 0 ? cli::kExitOk : OutputError(error);
   }
 
@@ -217,7 +220,7 @@ int main(int argc, char** argv) try {
   alertllm::HttpLlmClient client(*config);
   Printer printer(options->format, *alerts);
   const bool any_failed = printer.Run(client, cli::ChunkSize(*config));
-  const int write_error = printer.write_error() != 0 ? printer.write_error() : FlushStdout();
+  const int write_error = printer.write_error() != 0 ? printer.write_error() : WriteStdout("");
   const bool reported = Report(client, printer.tokens(), *options, std::move(metrics_file));
   if (write_error != 0) return OutputError(write_error);
   // Every alert was classified: a metrics file that failed is a failed run, not a usage error.
