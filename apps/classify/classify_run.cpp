@@ -36,7 +36,7 @@ std::vector<Result<Classification>> ClassifyChunk(LlmClient& client, std::span<c
 }
 
 // The state ClassifyInOrder() shares between its worker (Classify) and its caller (Deliver).
-// Thread-safe: every member is guarded by mutex_.
+// Thread-safe: what changes (results, counts) is guarded by mutex_; the rest is set once.
 class InOrderRun {
  public:
   InOrderRun(LlmClient& client, const std::vector<Alert>& alerts, std::size_t chunk_size)
