@@ -52,6 +52,14 @@ bool ReadUpTo(int fd, std::size_t max_bytes, std::string& text) {
   char chunk[65536];
   while (text.size() <= max_bytes) {
     const std::size_t want = std::min(sizeof chunk, max_bytes + 1 - text.size());
+    if (text.capacity() - text.size() < want) {
+      // Doubling, but libstdc++ rounds any growth short of double up to double: asking for
+      // limit + 1 bytes as soon as the next doubling would pass it keeps an input over the
+      // limit at limit + 1 bytes, rather than twice the limit.
+      std::size_t target = std::max(2 * text.capacity(), text.size() + want);
+      if (target > (max_bytes + 1) / 2) target = max_bytes + 1;
+      text.reserve(target);
+    }
     const ssize_t got = ::read(fd, chunk, want);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return false;
