@@ -103,6 +103,72 @@ TEST(ValidateTest, RejectsBaseUrlWithControlCharacters) {
   EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url"));
 }
 
+TEST(ValidateTest, RejectsBaseUrlWithPortOutOfRange) {
+  Config c;
+  c.base_url = "http://127.0.0.1:99999";
+  EXPECT_THAT(ValidationMessage(c),
+              HasSubstr("base_url: has a port that is not a number in 1..65535, got "
+                        "'http://127.0.0.1:99999'"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithPortZero) {
+  Config c;
+  c.base_url = "http://127.0.0.1:0/v1";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: has a port that is not a number"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithNonNumericPort) {
+  Config c;
+  c.base_url = "http://127.0.0.1:abc";
+  EXPECT_THAT(ValidationMessage(c),
+              HasSubstr("base_url: has a port that is not a number in 1..65535, got "
+                        "'http://127.0.0.1:abc'"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithEmptyPort) {
+  Config c;
+  c.base_url = "http://127.0.0.1:/v1";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: has a port that is not a number"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithUnclosedIpv6Bracket) {
+  Config c;
+  c.base_url = "http://[::1";
+  EXPECT_THAT(ValidationMessage(c),
+              HasSubstr("base_url: has an IPv6 host without its closing ']', got 'http://[::1'"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithEmptyHostBeforePort) {
+  Config c;
+  c.base_url = "http://:80/";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: has no host, got 'http://:80/'"));
+}
+
+TEST(ValidateTest, RejectsBaseUrlWithInvalidHostCharacters) {
+  Config c;
+  c.base_url = "http://llm<proxy>:8080";
+  EXPECT_THAT(ValidationMessage(c), HasSubstr("base_url: has a host that is not a name"));
+}
+
+TEST(ValidateTest, BaseUrlErrorMasksCredentials) {
+  Config c;
+  c.base_url = "https://user:PASSWORD1@llm.example:99999/v1?key=QUERYKEY1";
+  const std::string message = ValidationMessage(c);
+  EXPECT_THAT(message, HasSubstr("got 'https://***:***@llm.example:99999/v1?key=***'"));
+  EXPECT_THAT(message, Not(HasSubstr("PASSWORD1")));
+  EXPECT_THAT(message, Not(HasSubstr("QUERYKEY1")));
+}
+
+TEST(ValidateTest, AcceptsBaseUrlsWithPortsAndIpv6Hosts) {
+  Config c;
+  for (const char* url : {"http://127.0.0.1:1", "http://127.0.0.1:65535/v1", "http://[::1]:8080/x",
+                          "http://[::1]", "https://user:pw@llm.example:8443/v1?key=k",
+                          "http://h?key=k", "http://llm_proxy.internal/"}) {
+    c.base_url = url;
+    EXPECT_EQ(ValidationMessage(c), "") << url;
+  }
+}
+
 TEST(ValidateTest, AcceptsHttpsBaseUrl) {
   Config c;
   c.base_url = "https://llm-proxy.example.com";
@@ -206,7 +272,8 @@ TEST(ValidateTest, RejectsApiKeyWithControlCharacterWithoutQuotingIt) {
 
 TEST(ValidateTest, RejectsBadExtraHeadersWithoutQuotingValues) {
   Config c;
-  c.extra_headers = {{"X-Good", "ok"}, {"Bad Name", "v"}, {"X-Token", "secret-token\r\nInjected: 1"}};
+  c.extra_headers = {
+      {"X-Good", "ok"}, {"Bad Name", "v"}, {"X-Token", "secret-token\r\nInjected: 1"}};
   const std::string m = ValidationMessage(c);
   EXPECT_THAT(m, HasSubstr("extra_headers[1]: header name must be a non-empty RFC 9110 token"));
   EXPECT_THAT(m, HasSubstr("extra_headers[2]: header value must not contain control characters"));
@@ -228,7 +295,8 @@ TEST(ValidateTest, RejectsAuthorizationHeaderOnlyWhenApiKeyIsSet) {
   c.extra_headers = {{"Authorization", "Basic abc"}};
   EXPECT_EQ(ValidationMessage(c), "");
   c.api_key = "sk-1";
-  EXPECT_THAT(ValidationMessage(c), HasSubstr("extra_headers[0]: header Authorization conflicts with api_key"));
+  EXPECT_THAT(ValidationMessage(c),
+              HasSubstr("extra_headers[0]: header Authorization conflicts with api_key"));
 }
 
 TEST(ValidateTest, PrintsNumbersInShortestForm) {
@@ -255,7 +323,8 @@ TEST(ValidateTest, RejectsFailureThresholdOutsideZeroToOne) {
   for (double bad : {0.0, -0.1, 1.5}) {
     Config c;
     c.circuit_breaker.failure_threshold = bad;
-    EXPECT_THAT(ValidationMessage(c), HasSubstr("circuit_breaker.failure_threshold: must be in (0, 1]"))
+    EXPECT_THAT(ValidationMessage(c),
+                HasSubstr("circuit_breaker.failure_threshold: must be in (0, 1]"))
         << bad;
   }
   Config c;

@@ -65,6 +65,21 @@ Result<Options> ParseArgs(const std::vector<std::string_view>& args);
 /// Thread-safe; pure.
 Result<Config> ApplyOptions(Config base, const Options& options);
 
+/// The most bytes one input may hold. The library's 4 MiB default is for one webhook request;
+/// a file of alerts may be larger.
+inline constexpr std::size_t kMaxInputBytes = std::size_t{256} * 1024 * 1024;
+
+/// The whole content of input `name` ("-" is stdin; a pipe, a FIFO or /dev/stdin reads as
+/// well), read in chunks so that an input over `max_bytes` is refused after `max_bytes` + 1
+/// bytes rather than read whole.
+///
+/// Errors: kInvalidRequest, the message starting with the name as ParseInput() shows it:
+/// "x.json is a directory", "x.sock is a socket, not a file", "x.json: cannot read: <reason>",
+/// "<stdin>: over the limit of <max_bytes> bytes".
+///
+/// Thread-safe for distinct names (stdin is one stream).
+Result<std::string> ReadInput(std::string_view name, std::size_t max_bytes = kMaxInputBytes);
+
 /// How an input's text is laid out, judged from its first non-space character and its lines.
 enum class InputFormat {
   kObject,   ///< One JSON object: a webhook body (it has `alerts`) or one alert.
@@ -96,8 +111,9 @@ InputFormat DetectInputFormat(std::string_view text) noexcept;
 /// Thread-safe; pure.
 Result<std::vector<Alert>> ParseInput(std::string_view name, std::string_view text);
 
-/// Called with each alert's index and result, in input order.
-using ResultCallback = std::function<void(std::size_t index, const Result<Classification>&)>;
+/// Called with each alert's index and result, in input order. Returns false to stop the run
+/// (the output cannot be written): see ClassifyInOrder().
+using ResultCallback = std::function<bool(std::size_t index, const Result<Classification>&)>;
 /// Called with the number of results so far and the total, at most every `progress_interval`.
 using ProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 
@@ -108,12 +124,17 @@ std::size_t ChunkSize(const Config& config) noexcept;
 /// Classifies `alerts` with `client`, `chunk_size` (at least 1) at a time in input order, one
 /// LlmClient::ClassifyAlerts() call per chunk on a worker thread (the client's cache dedupes
 /// repeats across chunks), and calls `on_result` for each alert in input order, from the
-/// calling thread, as soon as its chunk is done — while the next chunk is classified.
-/// `on_progress` (may be empty) is called from the calling thread too, at most once per
-/// `progress_interval`, and once at the end. A client that throws fails its chunk's alerts.
+/// calling thread, as soon as its chunk is done — while the next chunk, and only the next, is
+/// classified. `on_progress` (may be empty) is called from the calling thread too, at most
+/// once per `progress_interval`, and once at the end. A client that throws fails its chunk's
+/// alerts.
+///
+/// When `on_result` returns false the run stops: no further result or progress is delivered,
+/// the chunk in flight is cancelled (CallOptions::stop_token) and no later chunk is sent; the
+/// call returns false once the worker has ended. True when every result was delivered.
 ///
 /// Thread-safety: `client` must be thread-safe (every LlmClient is).
-void ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, std::size_t chunk_size,
+bool ClassifyInOrder(LlmClient& client, const std::vector<Alert>& alerts, std::size_t chunk_size,
                      const ResultCallback& on_result, const ProgressCallback& on_progress = {},
                      std::chrono::milliseconds progress_interval = std::chrono::milliseconds(100));
 

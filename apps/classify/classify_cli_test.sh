@@ -6,6 +6,7 @@
 #
 # Usage: classify_cli_test.sh SERVER CLASSIFY TESTDATA_DIR README CASE
 set -euo pipefail
+shopt -s extglob
 server=$1 classify=$2 fixtures=$3 readme=$4 case=$5
 data=$fixtures/alertmanager
 testdata=$fixtures/classify
@@ -16,7 +17,10 @@ trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAIL ($case): $*"; echo "--- stdout"; cat "$work/out" 2>/dev/null || true
          echo "--- stderr"; cat "$work/err" 2>/dev/null || true; exit 1; }
 
-"$server" --port 0 >"$work/server.log" &
+# The output-error cases need the run to outlast the reader: each answer takes 20 ms.
+server_args=()
+[[ $case == output_* ]] && server_args=(--latency-ms 20)
+"$server" --port 0 "${server_args[@]}" >"$work/server.log" &
 pid=$!
 for _ in $(seq 100); do grep -q '^listening on ' "$work/server.log" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on //p' "$work/server.log")
@@ -49,6 +53,18 @@ classify_requests() {
 # repeated N: the first alert of alerts.ndjson N times, as NDJSON.
 repeated() {
   for _ in $(seq "$1"); do sed -n 1p "$testdata/alerts.ndjson"; done >"$work/repeated.ndjson"
+}
+
+# distinct N: N alerts with distinct fingerprints (no two answered by one request), as NDJSON.
+distinct() {
+  local line i fingerprint
+  line=$(sed -n 1p "$testdata/alerts.ndjson")
+  for i in $(seq "$1"); do
+    printf -v fingerprint '%016x' "$i"
+    line=${line/\"DiskFull*([0-9])\"/\"DiskFull$i\"}
+    line=${line/\"fingerprint\":\"+([0-9a-f])\"/\"fingerprint\":\"$fingerprint\"}
+    printf '%s\n' "$line"
+  done >"$work/distinct.ndjson"
 }
 
 # A successful jsonl line, keys exactly in the documented order.
@@ -240,6 +256,108 @@ case $case in
     set -e
     expect_rc 2
     grep -q "LLM_TIMEOUT" "$work/err" || fail "env error does not name the variable"
+    ;;
+  output_dev_full)
+    # ENOSPC on the first flushed line: exit 1 naming the cause, no run past it. The table's
+    # header fails before any alert is sent.
+    distinct 40
+    set +e
+    "$classify" --base-url "$url" --format table --concurrency 1 "$work/distinct.ndjson" \
+      >/dev/full 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 1
+    grep -qx 'alertllm-classify: cannot write the output: No space left on device' "$work/err" ||
+      fail "no ENOSPC message"
+    got=$(classify_requests)
+    [[ $got -eq 0 ]] || fail "the table's header could not be written, yet $got requests were sent"
+    set +e
+    "$classify" --base-url "$url" --format jsonl --concurrency 1 "$work/distinct.ndjson" \
+      >/dev/full 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 1
+    grep -qx 'alertllm-classify: cannot write the output: No space left on device' "$work/err" ||
+      fail "no ENOSPC message for jsonl"
+    # Chunks of 4 (4 x --concurrency 1): the one whose first line failed and the one beside it.
+    got=$(classify_requests)
+    [[ $got -le 8 ]] || fail "$got requests for 40 alerts after the first line failed, want <= 8"
+    set +e
+    "$classify" --help >/dev/full 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 1
+    grep -q 'cannot write the output: No space left on device' "$work/err" || fail "--help >/dev/full"
+    ;;
+  output_epipe)
+    # SIGPIPE ignored (as under many supervisors): the write fails with EPIPE instead of killing
+    # the process. The reader takes one byte and goes; the run must stop, not classify all 40.
+    distinct 40
+    set +e
+    (
+      trap '' PIPE
+      "$classify" --base-url "$url" --format jsonl --concurrency 1 "$work/distinct.ndjson" \
+        2>"$work/err" | head -c 1 >/dev/null
+      exit "${PIPESTATUS[0]}"
+    )
+    rc=$?
+    set -e
+    expect_rc 1
+    grep -qx 'alertllm-classify: cannot write the output: Broken pipe' "$work/err" ||
+      fail "no EPIPE message"
+    got=$(classify_requests)
+    [[ $got -lt 40 ]] || fail "the reader was gone, yet all $got alerts were sent to the LLM"
+    ;;
+  directory_input)
+    run "$work"
+    expect_rc 2
+    grep -qx "alertllm-classify: $work is a directory" "$work/err" || fail "file: not named a directory"
+    run <"$work"
+    expect_rc 2
+    grep -qx 'alertllm-classify: <stdin> is a directory' "$work/err" ||
+      fail "stdin: not named a directory"
+    [[ $(classify_requests) -eq 0 ]] || fail "requests sent despite bad input"
+    ;;
+  pipes_and_fifos)
+    set +e
+    "$classify" --base-url "$url" /dev/stdin <"$testdata/alerts.ndjson" >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    set +e
+    # shellcheck disable=SC2002  # a pipe, not the file, is what is tested
+    cat "$testdata/alerts.ndjson" | "$classify" --base-url "$url" /dev/stdin >"$work/out" 2>"$work/err"
+    rc=$?
+    set -e
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    mkfifo "$work/fifo"
+    cat "$testdata/alerts.ndjson" >"$work/fifo" &
+    run "$work/fifo"
+    wait $!
+    expect_rc 0
+    check_jsonl "$ok_line" "$work/fixture_fingerprints"
+    ;;
+  metrics_out_fails)
+    # Every alert classified, the metrics file not written: a failed run (1), not a usage error.
+    run --metrics-out /dev/full "$testdata/alerts_array.json"
+    expect_rc 1
+    [[ $(lines) -eq 3 ]] || fail "want the 3 results on stdout"
+    grep -qx 'alertllm-classify: /dev/full: cannot write the metrics: No space left on device' \
+      "$work/err" || fail "no reason for the metrics file"
+    ;;
+  invalid_base_url)
+    for base in 'http://127.0.0.1:99999' 'http://127.0.0.1:abc' 'http://[::1' 'http://:80/'; do
+      run --base-url "$base" "$testdata/alerts_array.json"
+      expect_rc 2
+      grep -qF "base_url: " "$work/err" || fail "$base: the error does not name base_url"
+      grep -qF "got '$base'" "$work/err" || fail "$base: the error does not quote the URL"
+    done
+    run --base-url 'http://user:PASSWORD1@127.0.0.1:99999/?key=KEY1' "$testdata/alerts_array.json"
+    expect_rc 2
+    grep -qF "got 'http://***:***@127.0.0.1:99999/?key=***'" "$work/err" || fail "URL not masked"
+    grep -Eq 'PASSWORD1|KEY1' "$work/err" && fail "a credential was printed"
     ;;
   help)
     run --help

@@ -75,7 +75,8 @@ when stderr is a terminal and there are more than 20 alerts.
 
 Exit status:
   0  every alert got a result (from the LLM or the fallback)
-  1  at least one alert failed
+  1  at least one alert failed, or the output or the --metrics-out file could not be written
+     (the run stops at the first failed write to stdout and sends no further request)
   2  usage error: bad flag, invalid configuration, unreadable file or bad input (nothing is
      classified)
 )";

@@ -4,7 +4,13 @@
 #include <alertllm/errors.hpp>
 #include <alertllm/webhook.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -18,8 +24,50 @@ namespace alertllm::cli {
 
 namespace {
 
-// Files larger than this are refused; the library's 4 MiB default is for one webhook request.
-constexpr std::size_t kMaxInputBytes = std::size_t{256} * 1024 * 1024;
+std::string Shown(std::string_view name) {
+  return name == "-" ? std::string("<stdin>") : std::string(name);
+}
+
+Error InputError(std::string message) {
+  return Error{ErrorCode::kInvalidRequest, std::move(message)};
+}
+
+// Closes what it opened; stdin stays open.
+class InputFd {
+ public:
+  explicit InputFd(int fd) : fd_(fd) {}
+  InputFd(const InputFd&) = delete;
+  InputFd& operator=(const InputFd&) = delete;
+  ~InputFd() {
+    if (fd_ > STDIN_FILENO) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Up to `max_bytes` + 1 bytes of `fd` into `text`; false (errno set) on a read error.
+bool ReadUpTo(int fd, std::size_t max_bytes, std::string& text) {
+  char chunk[65536];
+  while (text.size() <= max_bytes) {
+    const std::size_t want = std::min(sizeof chunk, max_bytes + 1 - text.size());
+    if (text.capacity() - text.size() < want) {
+      // Doubling, but libstdc++ rounds any growth short of double up to double: asking for
+      // limit + 1 bytes as soon as the next doubling would pass it keeps an input over the
+      // limit at limit + 1 bytes, rather than twice the limit.
+      std::size_t target = std::max(2 * text.capacity(), text.size() + want);
+      if (target > (max_bytes + 1) / 2) target = max_bytes + 1;
+      text.reserve(target);
+    }
+    const ssize_t got = ::read(fd, chunk, want);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return false;
+    if (got == 0) break;
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  return true;
+}
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -184,6 +232,40 @@ std::string Located(std::string_view name, Location where, const std::string& me
 
 }  // namespace
 
+Result<std::string> ReadInput(std::string_view name, std::size_t max_bytes) {
+  const std::string shown = Shown(name);
+  int fd = STDIN_FILENO;
+  if (name != "-") {
+    const std::string path(name);
+    // open() fails on a socket with ENXIO, "No such device or address": say what it is.
+    struct stat named {};
+    if (::stat(path.c_str(), &named) == 0 && S_ISSOCK(named.st_mode)) {
+      return InputError(shown + " is a socket, not a file");
+    }
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return InputError(shown + ": cannot read: " + std::strerror(errno));
+  }
+  const InputFd input(fd);
+  struct stat opened {};
+  if (::fstat(input.get(), &opened) != 0) {
+    return InputError(shown + ": cannot read: " + std::strerror(errno));
+  }
+  // A directory opens, and read() fails with EISDIR; stdin redirected from one would read as
+  // "empty input" through stdio.
+  if (S_ISDIR(opened.st_mode)) return InputError(shown + " is a directory");
+  std::string text;
+  if (S_ISREG(opened.st_mode) && opened.st_size > 0) {
+    text.reserve(std::min(static_cast<std::size_t>(opened.st_size), max_bytes) + 1);
+  }
+  if (!ReadUpTo(input.get(), max_bytes, text)) {
+    return InputError(shown + ": cannot read: " + std::strerror(errno));
+  }
+  if (text.size() > max_bytes) {
+    return InputError(shown + ": over the limit of " + std::to_string(max_bytes) + " bytes");
+  }
+  return text;
+}
+
 std::string_view ToString(InputFormat format) noexcept {
   switch (format) {
     case InputFormat::kObject: return "object";
@@ -210,7 +292,7 @@ InputFormat DetectInputFormat(std::string_view text) noexcept {
 }
 
 Result<std::vector<Alert>> ParseInput(std::string_view name, std::string_view text) {
-  const std::string shown = name == "-" ? std::string("<stdin>") : std::string(name);
+  const std::string shown = Shown(name);
   if (text.size() > kMaxInputBytes) {
     return Error{ErrorCode::kInvalidRequest,
                  shown + ": " + std::to_string(text.size()) + " bytes, over the limit of " +

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <span>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,6 +78,44 @@ class ThrowingClient final : public LlmClient {
   Result<void> Health(const CallOptions&) override { return {}; }
 };
 
+// Answers the first ClassifyAlerts() call; every later one waits (at most 10s) for its stop
+// token and records whether stop was requested.
+class StopWatchingClient final : public LlmClient {
+ public:
+  Result<Classification> ClassifyAlert(const Alert&, const CallOptions&) override {
+    return Classification{};
+  }
+  std::vector<Result<Classification>> ClassifyAlerts(std::span<const Alert> alerts,
+                                                     const CallOptions& options) override {
+    std::unique_lock lock(mutex_);
+    if (calls_++ > 0) {
+      cv_.notify_all();
+      cv_.wait_for(lock, options.stop_token, 10s, [] { return false; });
+      saw_stop_ = options.stop_token.stop_requested();
+      return std::vector<Result<Classification>>(alerts.size(),
+                                                 Error{ErrorCode::kCancelled, "cancelled"});
+    }
+    return std::vector<Result<Classification>>(alerts.size(), Classification{});
+  }
+  Result<void> Health(const CallOptions&) override { return {}; }
+
+  // Waits (at most 10s) until a second call has begun.
+  void WaitForSecondCall() {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, 10s, [this] { return calls_ > 1; });
+  }
+  bool saw_stop() {
+    const std::lock_guard lock(mutex_);
+    return saw_stop_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any cv_;
+  int calls_ = 0;
+  bool saw_stop_ = false;
+};
+
 std::vector<Alert> NumberedAlerts(std::size_t n) {
   std::vector<Alert> alerts(n);
   for (std::size_t i = 0; i < n; ++i) alerts[i].fingerprint = std::to_string(i);
@@ -88,9 +127,12 @@ TEST(ClassifyInOrderTest, ResultsComeInInputOrderOneCallPerChunk) {
   ChunkClient client;
   std::vector<std::string> seen;
   ClassifyInOrder(client, alerts, 4, [&](std::size_t index, const Result<Classification>& r) {
-    ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->summary, alerts[index].fingerprint);
-    seen.push_back(r->summary);
+    EXPECT_TRUE(r.has_value());
+    if (r) {
+      EXPECT_EQ(r->summary, alerts[index].fingerprint);
+    }
+    seen.push_back(r ? r->summary : "");
+    return true;
   });
   std::vector<std::string> want;
   for (const Alert& a : alerts) want.push_back(a.fingerprint);
@@ -105,6 +147,7 @@ TEST(ClassifyInOrderTest, FirstChunkIsWrittenBeforeTheNextIsClassified) {
   ClassifyInOrder(client, alerts, 2, [&](std::size_t index, const Result<Classification>&) {
     if (index == 0) client.SawFirstResult();
     ++results;
+    return true;
   });
   EXPECT_EQ(results, 6u);
   EXPECT_TRUE(client.first_seen_before_later());
@@ -114,7 +157,8 @@ TEST(ClassifyInOrderTest, FirstChunkIsWrittenBeforeTheNextIsClassified) {
 TEST(ClassifyInOrderTest, ZeroChunkSizeCountsAsOne) {
   const std::vector<Alert> alerts = NumberedAlerts(3);
   ChunkClient client;
-  ClassifyInOrder(client, alerts, 0, [](std::size_t, const Result<Classification>&) {});
+  ClassifyInOrder(client, alerts, 0,
+                  [](std::size_t, const Result<Classification>&) { return true; });
   EXPECT_EQ(client.chunks(), (std::vector<std::size_t>{1, 1, 1}));
 }
 
@@ -123,8 +167,9 @@ TEST(ClassifyInOrderTest, ThrowingClientFailsItsAlerts) {
   ThrowingClient client;
   std::vector<std::string> errors;
   ClassifyInOrder(client, alerts, 2, [&](std::size_t, const Result<Classification>& r) {
-    ASSERT_FALSE(r.has_value());
-    errors.push_back(r.error().message);
+    EXPECT_FALSE(r.has_value());
+    errors.push_back(r ? "" : r.error().message);
+    return true;
   });
   EXPECT_EQ(errors, (std::vector<std::string>{"boom", "boom", "boom"}));
 }
@@ -134,7 +179,7 @@ TEST(ClassifyInOrderTest, ProgressEndsWithEverythingDone) {
   ChunkClient client;
   std::vector<std::pair<std::size_t, std::size_t>> progress;
   ClassifyInOrder(
-      client, alerts, 2, [](std::size_t, const Result<Classification>&) {},
+      client, alerts, 2, [](std::size_t, const Result<Classification>&) { return true; },
       [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); });
   ASSERT_FALSE(progress.empty());
   EXPECT_EQ(progress.back(), (std::pair<std::size_t, std::size_t>{3, 3}));
@@ -145,11 +190,53 @@ TEST(ClassifyInOrderTest, NoAlertsCallsNothingButTheFinalProgress) {
   int results = 0;
   int progress = 0;
   ClassifyInOrder(
-      client, {}, 4, [&](std::size_t, const Result<Classification>&) { ++results; },
+      client, {}, 4,
+      [&](std::size_t, const Result<Classification>&) {
+        ++results;
+        return true;
+      },
       [&](std::size_t, std::size_t) { ++progress; });
   EXPECT_EQ(results, 0);
   EXPECT_EQ(progress, 1);
   EXPECT_TRUE(client.chunks().empty());
+}
+
+TEST(ClassifyInOrderTest, EveryResultDeliveredReturnsTrue) {
+  const std::vector<Alert> alerts = NumberedAlerts(5);
+  ChunkClient client;
+  EXPECT_TRUE(ClassifyInOrder(client, alerts, 2,
+                              [](std::size_t, const Result<Classification>&) { return true; }));
+}
+
+TEST(ClassifyInOrderTest, FalseFromOnResultSendsNoChunkBeyondTheOneInFlight) {
+  const std::vector<Alert> alerts = NumberedAlerts(20);
+  ChunkClient client;
+  std::size_t results = 0;
+  int progress_after_stop = 0;
+  const bool finished = ClassifyInOrder(
+      client, alerts, 2,
+      [&](std::size_t, const Result<Classification>&) {
+        ++results;
+        return false;
+      },
+      [&](std::size_t, std::size_t) { progress_after_stop += results > 0 ? 1 : 0; }, 0ms);
+  EXPECT_FALSE(finished);
+  EXPECT_EQ(results, 1u);
+  // Chunk 0 gave the result that failed; chunk 1 may have been under way beside it.
+  EXPECT_LE(client.chunks().size(), 2u);
+  EXPECT_EQ(progress_after_stop, 0);
+}
+
+TEST(ClassifyInOrderTest, FalseFromOnResultCancelsTheChunkInFlight) {
+  const std::vector<Alert> alerts = NumberedAlerts(4);
+  StopWatchingClient client;
+  const bool finished =
+      ClassifyInOrder(client, alerts, 2, [&](std::size_t, const Result<Classification>&) {
+        client.WaitForSecondCall();
+        return false;
+      });
+  EXPECT_FALSE(finished);
+  EXPECT_TRUE(client.saw_stop());
 }
 
 }  // namespace

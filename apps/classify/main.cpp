@@ -19,11 +19,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <fstream>
-#include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,36 +48,14 @@ std::optional<std::size_t> TerminalColumns(int fd) {
   return size.ws_col;
 }
 
-// Reads a whole input; "-" is stdin. No value (errno set) if the file cannot be read.
-std::optional<std::string> ReadInput(const std::string& name) {
-  if (name == "-") {
-    std::string text;
-    char chunk[65536];
-    std::size_t got = 0;
-    while ((got = std::fread(chunk, 1, sizeof chunk, stdin)) > 0) text.append(chunk, got);
-    if (std::ferror(stdin) != 0) return std::nullopt;
-    return text;
-  }
-  std::ifstream in(name, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(text).str();
-}
-
 // Every input read and parsed before the first request: bad input classifies nothing. The
 // error is the message to print.
 alertllm::Result<std::vector<alertllm::Alert>> ReadAlerts(std::vector<std::string> names) {
   if (names.empty()) names.emplace_back("-");
   std::vector<alertllm::Alert> alerts;
   for (const std::string& name : names) {
-    const std::optional<std::string> text = ReadInput(name);
-    if (!text) {
-      return alertllm::Error{
-          alertllm::ErrorCode::kInvalidRequest,
-          (name == "-" ? std::string("<stdin>") : name) + ": cannot read: " + std::strerror(errno)};
-    }
+    const alertllm::Result<std::string> text = cli::ReadInput(name);
+    if (!text) return text.error();
     alertllm::Result<std::vector<alertllm::Alert>> more = cli::ParseInput(name, *text);
     if (!more) return more.error();
     std::move(more->begin(), more->end(), std::back_inserter(alerts));
@@ -99,9 +75,13 @@ class Printer {
     progress_width_ = TerminalColumns(STDERR_FILENO).value_or(80);
   }
 
-  // Classifies every alert; true if any failed.
+  // Classifies every alert; true if any failed. Stops at the first line stdout does not take
+  // (write_error() then holds errno): what follows would be lost, and the LLM is not asked for
+  // answers nobody can read.
   bool Run(alertllm::LlmClient& client, std::size_t chunk_size) {
-    if (format_ == cli::OutputFormat::kTable) Line(stdout, cli::FormatTableHeader(layout_));
+    if (format_ == cli::OutputFormat::kTable && !Line(cli::FormatTableHeader(layout_))) {
+      return false;
+    }
     bool any_failed = false;
     cli::ClassifyInOrder(
         client, alerts_, chunk_size,
@@ -110,9 +90,9 @@ class Printer {
           cli::AddTokens(tokens_, result);
           ClearProgress();
           const alertllm::Alert& alert = alerts_[index];
-          Line(stdout, format_ == cli::OutputFormat::kTable
-                           ? cli::FormatTableRow(layout_, alert, result)
-                           : cli::FormatJsonLine(alert, result));
+          return Line(format_ == cli::OutputFormat::kTable
+                          ? cli::FormatTableRow(layout_, alert, result)
+                          : cli::FormatJsonLine(alert, result));
         },
         [this](std::size_t done, std::size_t total) { Progress(done, total); });
     ClearProgress();
@@ -121,12 +101,18 @@ class Printer {
 
   // The tokens the LLM reported for the alerts classified so far.
   const alertllm::TokenUsage& tokens() const { return tokens_; }
+  // The errno of the first failed write to stdout; 0 if none failed.
+  int write_error() const { return write_error_; }
 
  private:
-  static void Line(std::FILE* stream, const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stream);
-    std::fputc('\n', stream);
-    std::fflush(stream);
+  // Flushed line by line, so that a consumer sees each result as it comes and a failure (a
+  // full disk, a reader gone) shows at once rather than at exit.
+  bool Line(const std::string& text) {
+    errno = 0;
+    const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
+                         std::fputc('\n', stdout) != EOF && std::fflush(stdout) == 0;
+    if (!written) write_error_ = errno != 0 ? errno : EIO;
+    return written;
   }
 
   void Progress(std::size_t done, std::size_t total) {
@@ -152,21 +138,54 @@ class Printer {
   bool progress_shown_ = false;
   std::size_t progress_width_ = 80;
   alertllm::TokenUsage tokens_;
+  int write_error_ = 0;
 };
 
-// What --stats and --metrics-out ask for, at exit. False if the metrics file failed.
+int OutputError(int error) {
+  std::fprintf(stderr, "alertllm-classify: cannot write the output: %s\n", std::strerror(error));
+  return cli::kExitFailed;
+}
+
+// Writes `text` to stdout and flushes it (buffered output fails only when flushed): 0, or
+// the errno of the write that failed.
+int WriteStdout(std::string_view text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
+      std::fflush(stdout) == 0 && std::ferror(stdout) == 0) {
+    return 0;
+  }
+  return errno != 0 ? errno : EIO;
+}
+
+// Closes `file` at scope exit.
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// What --stats and --metrics-out ask for, at exit. False, with the reason on stderr, if the
+// metrics file could not be written.
 bool Report(const alertllm::HttpLlmClient& client, const alertllm::TokenUsage& tokens,
-            const cli::Options& options, std::ofstream& metrics_file) {
+            const cli::Options& options, File metrics_file) {
   if (options.stats) {
     const std::string stats = cli::FormatStatsJson(client.GetCircuitBreakerStats(), tokens,
                                                    std::chrono::steady_clock::now());
     std::fprintf(stderr, "%s\n", stats.c_str());
   }
-  if (!metrics_file.is_open()) return true;
-  metrics_file << alertllm::SerializeMetrics({client.GetCollectable()});
-  metrics_file.close();
-  if (metrics_file) return true;
-  std::fprintf(stderr, "alertllm-classify: %s: write failed\n", options.metrics_out.c_str());
+  if (!metrics_file) return true;
+  const std::string text = alertllm::SerializeMetrics({client.GetCollectable()});
+  errno = 0;
+  bool written = std::fwrite(text.data(), 1, text.size(), metrics_file.get()) == text.size() &&
+                 std::fflush(metrics_file.get()) == 0;
+  int error = written ? 0 : errno;
+  // fclose() reports what fflush() could not: a file system that fails on close (NFS).
+  if (std::fclose(metrics_file.release()) != 0 && written) {
+    written = false;
+    error = errno;
+  }
+  if (written) return true;
+  std::fprintf(stderr, "alertllm-classify: %s: cannot write the metrics: %s\n",
+               options.metrics_out.c_str(), std::strerror(error != 0 ? error : EIO));
   return false;
 }
 
@@ -176,13 +195,10 @@ int main(int argc, char** argv) try {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   alertllm::Result<cli::Options> options = cli::ParseArgs(args);
   if (!options) return UsageError(options.error().message);
-  if (options->help) {
-    std::fputs(cli::kUsage, stdout);
-    return cli::kExitOk;
-  }
-  if (options->version) {
-    std::printf("alertllm-classify %s\n", ALERTLLM_VERSION);
-    return cli::kExitOk;
+  if (options->help || options->version) {
+    const int error = WriteStdout(options->help ? std::string(cli::kUsage)
+                                                : "alertllm-classify " ALERTLLM_VERSION "\n");
+    return error == 0 ? cli::kExitOk : OutputError(error);
   }
 
   alertllm::Result<alertllm::Config> env = alertllm::ConfigFromEnv();
@@ -193,9 +209,9 @@ int main(int argc, char** argv) try {
   if (!alerts) return InputError(alerts.error().message);
 
   // Opened now so that an unwritable path is a usage error, not a surprise after the run.
-  std::ofstream metrics_file;
+  File metrics_file;
   if (!options->metrics_out.empty()) {
-    metrics_file.open(options->metrics_out, std::ios::binary | std::ios::trunc);
+    metrics_file.reset(std::fopen(options->metrics_out.c_str(), "wb"));
     if (!metrics_file) {
       return InputError(options->metrics_out + ": cannot write: " + std::strerror(errno));
     }
@@ -204,7 +220,11 @@ int main(int argc, char** argv) try {
   alertllm::HttpLlmClient client(*config);
   Printer printer(options->format, *alerts);
   const bool any_failed = printer.Run(client, cli::ChunkSize(*config));
-  if (!Report(client, printer.tokens(), *options, metrics_file)) return cli::kExitUsage;
+  const int write_error = printer.write_error() != 0 ? printer.write_error() : WriteStdout("");
+  const bool reported = Report(client, printer.tokens(), *options, std::move(metrics_file));
+  if (write_error != 0) return OutputError(write_error);
+  // Every alert was classified: a metrics file that failed is a failed run, not a usage error.
+  if (!reported) return cli::kExitFailed;
   return any_failed ? cli::kExitFailed : cli::kExitOk;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "alertllm-classify: %s\n", e.what());

@@ -15,6 +15,7 @@
 
 #include "alertllm/config.hpp"
 #include "alertllm/config_problem.hpp"
+#include "alertllm/detail/masked_url.hpp"
 #include "alertllm/detail/quote.hpp"
 #include "alertllm/detail/strings.hpp"
 #include "alertllm/result.hpp"
@@ -113,14 +114,66 @@ inline Problems CheckCircuitBreaker(const CircuitBreakerConfig& cb, std::string 
   return p;
 }
 
+// True if `port` is a decimal number in 1..65535.
+constexpr bool IsPort(std::string_view port) noexcept {
+  if (port.empty() || port.size() > 5) return false;
+  long value = 0;
+  for (char c : port) {
+    if (!IsDigit(c)) return false;
+    value = value * 10 + (c - '0');
+  }
+  return value >= 1 && value <= 65535;
+}
+
+// A registered name as RFC 3986 allows it (bytes over 0x7f too: libcurl converts IDN names).
+constexpr bool IsRegName(std::string_view host) noexcept {
+  for (char c : host) {
+    const bool named = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) ||
+                       std::string_view("-._~!$&'()*+,;=%").find(c) != std::string_view::npos;
+    if (!named && static_cast<unsigned char>(c) < 0x80) return false;
+  }
+  return true;
+}
+
+// Why the host or port of an http(s) URL cannot be connected to, or empty. Caught here, a typo
+// such as port 99999 is a configuration error at startup rather than a network error on every
+// alert.
+inline std::string AuthorityProblem(std::string_view url) {
+  constexpr std::size_t npos = std::string_view::npos;
+  std::string_view authority = SplitUrlSecrets(url).rest;
+  authority = authority.substr(0, authority.find('/'));
+  std::string_view host = authority.substr(0, authority.find(':'));
+  std::string_view after_host = authority.substr(host.size());
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == npos) return "has an IPv6 host without its closing ']'";
+    host = authority.substr(1, close - 1);
+    after_host = authority.substr(close + 1);
+    // Hex digits, ':' and '.', then an optional zone ("%25eth0").
+    if (host.find(':') == npos || host.find_first_not_of("0123456789abcdefABCDEF:.%-_~") != npos) {
+      return "has an IPv6 host that is not an address";
+    }
+  } else if (host.empty()) {
+    return "has no host";
+  } else if (!IsRegName(host)) {
+    return "has a host that is not a name or an IP address";
+  }
+  if (after_host.empty()) return {};
+  if (after_host.front() != ':' || !IsPort(after_host.substr(1))) {
+    return "has a port that is not a number in 1..65535";
+  }
+  return {};
+}
+
 inline void CheckEndpoint(const Config& config, Problems& p) {
   const std::string_view url = config.base_url;
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     p.Fail("base_url", "must start with http:// or https://");
-  } else if (url.size() == (url[4] == 's' ? 8u : 7u)) {
-    p.Fail("base_url", "has no host");
   } else if (HasControlChar(url) || url.find(' ') != std::string_view::npos) {
     p.Fail("base_url", "must not contain spaces or control characters");
+  } else if (std::string rule = AuthorityProblem(url); !rule.empty()) {
+    // Masked: the user-info and query values of a URL may be credentials.
+    p.Fail("base_url", std::move(rule), Quote(MaskUrl(url)));
   }
   if (HasControlChar(config.api_key)) p.Fail("api_key", "must not contain control characters");
   if (config.model.empty()) p.Fail("model", "must not be empty");
