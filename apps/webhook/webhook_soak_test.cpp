@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -158,6 +159,100 @@ TEST_F(WebhookServiceTest, TwentyThousandMixedRequestsLeaveMemoryAndDescriptorsF
   EXPECT_EQ(by_status[415], kRequests / 20);
   EXPECT_LE(fds_after, fds_before + 2);
   EXPECT_LT(rss_after - rss_before, 64 * 1024) << "KiB grown";
+}
+
+// The latencies of `count` GET /healthz, each on a new connection as a kubelet probe makes it.
+struct Latency {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  int failed = 0;
+};
+
+Latency ProbeHealthz(int port, int count) {
+  std::vector<double> ms;
+  Latency latency;
+  for (int i = 0; i < count; ++i) {
+    httplib::Client probe("127.0.0.1", port);
+    probe.set_tcp_nodelay(true);
+    probe.set_read_timeout(5, 0);
+    const auto begin = std::chrono::steady_clock::now();
+    auto res = probe.Get("/healthz");
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
+            .count());
+    if (!res || res->status != 200) ++latency.failed;
+  }
+  std::sort(ms.begin(), ms.end());
+  latency.p50_ms = ms[ms.size() / 2];
+  latency.p99_ms = ms[ms.size() * 99 / 100];
+  latency.max_ms = ms.back();
+  return latency;
+}
+
+void Print(const char* what, const Latency& l) {
+  std::printf("figures: /healthz %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d failed\n", what,
+              l.p50_ms, l.p99_ms, l.max_ms, l.failed);
+}
+
+// The figures of the closing note, printed (ctest -L soak -V, or run the binary of the
+// release build): /healthz while 200 slowloris clients drip their heads and while 50
+// notifications wait on a 2 s LLM, and the peak memory across four compressed bodies.
+TEST_F(WebhookServiceTest, HostileFigures) {
+  StartService();
+  const int port = service_->port();
+  Print("idle", ProbeHealthz(port, 200));
+
+  // 200 clients each sending one byte of a request head every 100 ms.
+  std::vector<int> drips;
+  for (int i = 0; i < 200; ++i) drips.push_back(Connect(port));
+  std::atomic<bool> dripping{true};
+  std::thread dripper([&] {
+    const std::string head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    for (std::size_t at = 0; dripping.load(); ++at) {
+      const char byte = at < head.size() ? head[at] : 'a';
+      for (int fd : drips) (void)!send(fd, &byte, 1, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  const Latency slowloris = ProbeHealthz(port, 200);
+  dripping.store(false);
+  dripper.join();
+  for (int fd : drips) close(fd);
+  Print("with 200 slowloris clients", slowloris);
+  EXPECT_EQ(slowloris.failed, 0);
+
+  llm_.set_delay(std::chrono::milliseconds(2000));
+  std::vector<std::thread> waiting;
+  for (int i = 0; i < 50; ++i) {
+    waiting.emplace_back([port, i] {
+      httplib::Client http("127.0.0.1", port);
+      http.set_read_timeout(30, 0);
+      http.Post("/alerts", NotificationBody(Names("Slow" + std::to_string(i) + "-", 2)),
+                "application/json");
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const Latency slow_llm = ProbeHealthz(port, 100);
+  Print("with 50 notifications waiting on a 2 s LLM", slow_llm);
+  EXPECT_EQ(slow_llm.failed, 0);
+  for (auto& thread : waiting) thread.join();
+
+  // Four 500 KB bodies declared gzip at once: refused from the head, never inflated.
+  const long peak_before = StatusKib("VmHWM");
+  std::vector<std::thread> bombs;
+  for (int i = 0; i < 4; ++i) {
+    bombs.emplace_back([port] {
+      httplib::Client http("127.0.0.1", port);
+      std::string body(500 * 1024, '\0');
+      body[0] = '\x1f';
+      body[1] = '\x8b';
+      http.Post("/alerts", {{"Content-Encoding", "gzip"}}, body, "application/json");
+    });
+  }
+  for (auto& thread : bombs) thread.join();
+  std::printf("figures: peak RSS %ld KiB before four gzip bodies, %ld KiB after\n", peak_before,
+              StatusKib("VmHWM"));
 }
 
 }  // namespace
