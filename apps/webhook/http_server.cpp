@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <exception>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -216,8 +217,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
     // No body limit while the head is read: the server's own answers from the head (415, 404)
     // and on_head's come before a 413 (OnHead checks Content-Length, then sets the limit for a
-    // chunked body).
-    parser_->body_limit(boost::none);
+    // chunked body). Not boost::none: Beast 1.74 compares the length with the optional, and
+    // every length is greater than none.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (buffer_.size() > 0) return ReadHead();
     // The read deadline starts at the request's first byte; until then only the idle one runs.
     ArmDeadline(limits().idle_timeout);
