@@ -233,10 +233,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHead() {
     phase_ = Phase::kReading;
     ArmDeadline(limits().read_timeout);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHead(ec);
-                            });
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHead(ec); });
   }
 
   void OnHead(beast::error_code ec) {
@@ -399,7 +398,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->interim_writing_ = false;
                         if (self->phase_ != Phase::kHandling) return;
-                        if (self->pending_) return self->Respond(*std::exchange(self->pending_, {}));
+                        if (self->pending_)
+                          return self->Respond(*std::exchange(self->pending_, {}));
                         if (ec) return self->PeerGone();
                         self->PollPeer();
                       });
@@ -460,7 +460,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto message = std::make_unique<http::response<http::string_body>>();
     message->result(static_cast<unsigned>(response.status));
     message->version(11);
-    if (!response.content_type.empty()) message->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty())
+      message->set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) message->set(name, value);
     message->keep_alive(!close_after_);
     message->body() = std::move(response.body);
@@ -532,9 +533,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       client_, limits().write_timeout.count());
         return Close();
       case Phase::kIdle:
-      case Phase::kClosing: return Close();
+      case Phase::kClosing:
+        return Close();
       case Phase::kHandling:
-      case Phase::kClosed: return;
+      case Phase::kClosed:
+        return;
     }
   }
 
@@ -602,7 +605,9 @@ bool HttpReply::answered() const { return state_ && state_->answered; }
 
 struct Listener {
   Listener(asio::io_context& io, std::string path)
-      : acceptor(asio::make_strand(io)), retry(acceptor.get_executor()), only_path(std::move(path)) {}
+      : acceptor(asio::make_strand(io)),
+        retry(acceptor.get_executor()),
+        only_path(std::move(path)) {}
 
   tcp::acceptor acceptor;
   asio::steady_timer retry;

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/wait_until.hpp"
@@ -77,6 +78,12 @@ class RawClient {
       }
       if (!ReadSome(give_up)) return {};
     }
+  }
+
+  // Whatever arrives first within `timeout`, interim answers included; consumed.
+  std::string ReadRaw(milliseconds timeout) {
+    if (buffer_.empty()) ReadSome(Clock::now() + timeout);
+    return std::exchange(buffer_, {});
   }
 
   // True when the server closes the connection (EOF or reset) within `timeout`.
@@ -249,8 +256,9 @@ TEST_F(HttpServerTest, GzipBodyIs415WithoutReadingTheBody) {
   StartServer();
   RawClient client(port_);
   // 10 MB announced and never sent: the answer can only come from the head.
-  ASSERT_TRUE(client.Send("POST /alerts HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
-                          "Content-Length: 10485760\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /alerts HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                  "Content-Length: 10485760\r\n\r\n"));
   const std::string response = client.ReadResponse(2s);
   EXPECT_EQ(Status(response), 415);
   EXPECT_EQ(Body(response),
@@ -288,11 +296,25 @@ TEST_F(HttpServerTest, ChunkedBodyCrossingTheLimitIs413) {
 TEST_F(HttpServerTest, ChunkedBodyWithinTheLimitIsDecoded) {
   StartServer();
   RawClient client(port_);
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
   const std::string response = client.ReadResponse(2s);
   EXPECT_EQ(Status(response), 200);
   EXPECT_EQ(Body(response), "abcde");
+}
+
+TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBodyIsSent) {
+  StartServer();
+  RawClient client(port_);
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  // curl waits for the 100 (up to 1 s) before it sends a large body.
+  EXPECT_EQ(client.ReadRaw(2s).rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0U);
+  ASSERT_TRUE(client.Send("hello"));
+  const std::string response = client.ReadResponse(2s);
+  EXPECT_EQ(Status(response), 200);
+  EXPECT_EQ(Body(response), "hello");
 }
 
 TEST_F(HttpServerTest, NegativeContentLengthIs400AtOnce) {
@@ -325,8 +347,8 @@ TEST_F(HttpServerTest, MalformedRequestLineIs400WithWhatWasWrong) {
 TEST_F(HttpServerTest, HeaderOverTheLimitIs431WithAClearBody) {
   StartServer();
   RawClient client(port_);
-  ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(2000, 'b') +
-                          "\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(2000, 'b') + "\r\n\r\n"));
   const std::string response = client.ReadResponse(2s);
   EXPECT_EQ(Status(response), 431);
   EXPECT_EQ(Body(response), R"({"error":"request line and headers exceed 1024 bytes"})");
@@ -575,7 +597,8 @@ TEST_F(HttpServerTest, EveryResponseIsCountedOnceByOnAnswer) {
   }
   {
     RawClient client(port_);
-    ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\n"));
+    ASSERT_TRUE(
+        client.Send("POST /x HTTP/1.1\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\n"));
     ASSERT_EQ(Status(client.ReadResponse(2s)), 415);
   }
   {
