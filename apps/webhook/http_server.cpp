@@ -53,8 +53,15 @@ struct ServerState {
   ServerState(HttpServerLimits l, HttpHandlers h, std::shared_ptr<spdlog::logger> log)
       : limits(l), handlers(std::move(h)), logger(std::move(log)) {}
 
+  // An exception must not leave an I/O thread (it would end the process): a failing counter is
+  // dropped.
   void Answered(int status) const {
-    if (handlers.on_answer) handlers.on_answer(status);
+    if (!handlers.on_answer) return;
+    try {
+      handlers.on_answer(status);
+    } catch (const std::exception& e) {
+      Warn("http: on_answer({}) threw: {}", status, e.what());
+    }
   }
 
   template <typename... Args>
@@ -445,7 +452,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     message_ = BuildMessage(std::move(response));
     phase_ = Phase::kWriting;
     ArmDeadline(limits().write_timeout);
-    server_->Answered(static_cast<int>(message_->result_int()));
+    server_->Answered(static_cast<int>(message_->result_int()));  // before the client has it
     http::async_write(socket_, *message_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (self->phase_ != Phase::kWriting) return;
@@ -458,7 +465,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::unique_ptr<http::response<http::string_body>> BuildMessage(HttpResponse response) const {
     auto message = std::make_unique<http::response<http::string_body>>();
-    message->result(static_cast<unsigned>(response.status));
+    // Beast throws on a status outside 100-999; a handler's mistake answers 500 instead.
+    const bool valid = response.status >= 200 && response.status <= 599;
+    message->result(static_cast<unsigned>(valid ? response.status : 500));
     message->version(11);
     if (!response.content_type.empty())
       message->set(http::field::content_type, response.content_type);
