@@ -380,6 +380,8 @@ TEST_F(HttpServerTest, ConnectionsOverTheTotalLimitAre503) {
   RawClient second(port_);
   ASSERT_NO_FATAL_FAILURE(test::WaitUntil([&] { return server_->open_connections() == 2; }));
   RawClient extra(port_);
+  // Sent at once, as clients do: the refusal must still be readable, not lost to a reset.
+  extra.Send(Get("/healthz"));
   const std::string response = extra.ReadResponse(2s);
   EXPECT_EQ(Status(response), 503);
   EXPECT_NE(Body(response).find("too many connections: "), std::string::npos);
