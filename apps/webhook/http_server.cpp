@@ -284,8 +284,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                     " is not supported: send the body uncompressed");
     }
     if (!only_path_.empty() && head_.path != only_path_) {
-      HttpResponse response = ErrorResponse(404, "not found: this port serves only " + only_path_);
-      return response;
+      return ErrorResponse(404, "not found: this port serves only " + only_path_);
     }
     return std::nullopt;
   }
