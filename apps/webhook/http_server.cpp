@@ -53,8 +53,15 @@ struct ServerState {
   ServerState(HttpServerLimits l, HttpHandlers h, std::shared_ptr<spdlog::logger> log)
       : limits(l), handlers(std::move(h)), logger(std::move(log)) {}
 
+  // An exception must not leave an I/O thread (it would end the process): a failing counter is
+  // dropped.
   void Answered(int status) const {
-    if (handlers.on_answer) handlers.on_answer(status);
+    if (!handlers.on_answer) return;
+    try {
+      handlers.on_answer(status);
+    } catch (const std::exception& e) {
+      Warn("http: on_answer({}) threw: {}", status, e.what());
+    }
   }
 
   template <typename... Args>
@@ -233,10 +240,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHead() {
     phase_ = Phase::kReading;
     ArmDeadline(limits().read_timeout);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHead(ec);
-                            });
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHead(ec); });
   }
 
   void OnHead(beast::error_code ec) {
@@ -278,8 +284,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                     " is not supported: send the body uncompressed");
     }
     if (!only_path_.empty() && head_.path != only_path_) {
-      HttpResponse response = ErrorResponse(404, "not found: this port serves only " + only_path_);
-      return response;
+      return ErrorResponse(404, "not found: this port serves only " + only_path_);
     }
     return std::nullopt;
   }
@@ -399,7 +404,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->interim_writing_ = false;
                         if (self->phase_ != Phase::kHandling) return;
-                        if (self->pending_) return self->Respond(*std::exchange(self->pending_, {}));
+                        if (self->pending_)
+                          return self->Respond(*std::exchange(self->pending_, {}));
                         if (ec) return self->PeerGone();
                         self->PollPeer();
                       });
@@ -445,7 +451,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     message_ = BuildMessage(std::move(response));
     phase_ = Phase::kWriting;
     ArmDeadline(limits().write_timeout);
-    server_->Answered(static_cast<int>(message_->result_int()));
+    server_->Answered(static_cast<int>(message_->result_int()));  // before the client has it
     http::async_write(socket_, *message_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (self->phase_ != Phase::kWriting) return;
@@ -458,9 +464,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::unique_ptr<http::response<http::string_body>> BuildMessage(HttpResponse response) const {
     auto message = std::make_unique<http::response<http::string_body>>();
-    message->result(static_cast<unsigned>(response.status));
+    // Beast throws on a status outside 100-999; a handler's mistake answers 500 instead.
+    const bool valid = response.status >= 200 && response.status <= 599;
+    message->result(static_cast<unsigned>(valid ? response.status : 500));
     message->version(11);
-    if (!response.content_type.empty()) message->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty())
+      message->set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) message->set(name, value);
     message->keep_alive(!close_after_);
     message->body() = std::move(response.body);
@@ -532,9 +541,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       client_, limits().write_timeout.count());
         return Close();
       case Phase::kIdle:
-      case Phase::kClosing: return Close();
+      case Phase::kClosing:
+        return Close();
       case Phase::kHandling:
-      case Phase::kClosed: return;
+      case Phase::kClosed:
+        return;
     }
   }
 
@@ -602,7 +613,9 @@ bool HttpReply::answered() const { return state_ && state_->answered; }
 
 struct Listener {
   Listener(asio::io_context& io, std::string path)
-      : acceptor(asio::make_strand(io)), retry(acceptor.get_executor()), only_path(std::move(path)) {}
+      : acceptor(asio::make_strand(io)),
+        retry(acceptor.get_executor()),
+        only_path(std::move(path)) {}
 
   tcp::acceptor acceptor;
   asio::steady_timer retry;
