@@ -658,6 +658,9 @@ struct HttpServer::Impl {
     beast::error_code ec;
     const tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
+    // An answer goes out as soon as it is written, not after the client's delayed ACK of the
+    // previous segment (Nagle's algorithm would hold a short response for up to 40 ms).
+    socket.set_option(tcp::no_delay(true), ec);
     const std::string client = peer.address().to_string();
     const std::string refusal = server->shutting_down ? "shutting down" : server->TryOpen(client);
     if (!refusal.empty()) return Refuse(std::move(socket), client, refusal);

@@ -263,6 +263,7 @@ TEST_F(WebhookAuthServiceTest, TheTokenIsInNoOutput) {
   }
   seen += GetWith("/healthz", "")->body;
   seen += GetWith("/metrics", "")->body;
+  service_->Stop();  // every log line written, its threads joined
   seen += log_.str();
   EXPECT_NE(log_.str().find("classified"), std::string::npos);
   EXPECT_EQ(seen.find(kToken), std::string::npos);

@@ -43,7 +43,7 @@ std::string LogAfterOneAlert(const RedactionConfig& redaction, const std::string
   auto client = std::make_shared<HttpLlmClient>(config);
   std::ostringstream log;
   auto logger = std::make_shared<spdlog::logger>(
-      "webhook_redaction_test", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+      "webhook_redaction_test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
   WebhookServiceOptions options;
   options.port = 0;
   options.logger = logger;
