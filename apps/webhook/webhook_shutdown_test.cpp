@@ -62,19 +62,6 @@ double Sample(const std::string& text, const std::string& series) {
   return std::stod(text.substr(at + series.size() + 2));
 }
 
-// A raw TCP connection to 127.0.0.1:port.
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 std::string RawPost(const std::string& body) {
   return "POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -137,7 +124,7 @@ TEST_F(WebhookServiceTest, NoConnectionIsAcceptedAfterShutdown) {
   StartService();
   const int port = service_->port();
   service_->Shutdown(milliseconds(0));
-  const int fd = Connect(port);
+  const int fd = fixture::ConnectTo(port);
   EXPECT_EQ(fd, -1);
   if (fd >= 0) close(fd);
 }
@@ -146,7 +133,7 @@ TEST_F(WebhookServiceTest, AClientThatGoesAwayCancelsItsUnfinishedClassification
   llm_.set_delay(milliseconds(5000));
   tune_options_ = [](WebhookServiceOptions& options) { options.notification_window = 4; };
   StartService();
-  const int fd = Connect(service_->port());
+  const int fd = fixture::ConnectTo(service_->port());
   ASSERT_GE(fd, 0);
   const std::string request = RawPost(NotificationBody(Names("D", 20)));
   ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));

@@ -56,22 +56,10 @@ int OpenFds() {
   return count - 3;  // ".", ".." and the directory's own descriptor
 }
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // A client that sends half a request's head and goes away.
 void GiveUpHalfWay(int port) {
-  const int fd = Connect(port);
+  const int fd = fixture::ConnectTo(port);
   if (fd < 0) return;
   const std::string half = "POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le";
   (void)!send(fd, half.data(), half.size(), MSG_NOSIGNAL);
@@ -80,7 +68,7 @@ void GiveUpHalfWay(int port) {
 
 // A request declaring a 1 GB body and sending none: the status of the answer, -1 for none.
 int DeclareAGigabyte(int port) {
-  const int fd = Connect(port);
+  const int fd = fixture::ConnectTo(port);
   if (fd < 0) return -1;
   const std::string head =
       "POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n";
@@ -205,7 +193,7 @@ TEST_F(WebhookServiceTest, HostileFigures) {
 
   // 200 clients each sending one byte of a request head every 100 ms.
   std::vector<int> drips;
-  for (int i = 0; i < 200; ++i) drips.push_back(Connect(port));
+  for (int i = 0; i < 200; ++i) drips.push_back(fixture::ConnectTo(port));
   std::atomic<bool> dripping{true};
   std::thread dripper([&] {
     const std::string head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";

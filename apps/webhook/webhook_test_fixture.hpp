@@ -5,6 +5,11 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +36,20 @@ inline std::filesystem::path CapturesDir() { return test::TestdataDir() / "alert
 
 // The real Alertmanager captures (testdata/alertmanager).
 inline std::vector<std::filesystem::path> Payloads() { return test::CaptureFiles(); }
+
+// A raw TCP connection to 127.0.0.1:port (a client that misbehaves), or -1.
+inline int ConnectTo(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 // A notification of one firing alert per name, in order; names may repeat.
 inline std::string NotificationBody(const std::vector<std::string>& names) {
