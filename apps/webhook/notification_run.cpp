@@ -57,6 +57,10 @@ void NotificationRun::Pump() {
     }
     lock.lock();
   }
+  // Every alert is started: the run, which lives on in the client's callbacks, lets the client
+  // go, so that it is never what keeps the client alive (the client would then be destroyed
+  // on its own thread when its last callback is).
+  if (next_ == alerts_->size()) client_.reset();
   pumping_ = false;
 }
 

@@ -153,6 +153,19 @@ TEST(NotificationRunTest, NoAlertsIsDoneAtOnce) {
   EXPECT_TRUE(outcome.results.empty());
 }
 
+// The run lives in the client's callbacks: once every alert is started it must not hold the
+// client, or the client's last owner could be its own callback, on its own thread.
+TEST(NotificationRunTest, TheRunLetsTheClientGoOnceEveryAlertIsStarted) {
+  auto client = std::make_shared<HeldClient>();
+  Outcome outcome;
+  NotificationRun::Start(client, Alerts(3), 2, {}, Record(outcome));
+  EXPECT_EQ(client.use_count(), 2);  // one alert still to start
+  client->EndOldest();
+  EXPECT_EQ(client.use_count(), 1);
+  while (!client->pending.empty()) client->EndOldest();
+  EXPECT_EQ(outcome.done_calls, 1);
+}
+
 TEST(NotificationRunTest, AStopReachesTheCallsAndStartsNoMore) {
   auto client = std::make_shared<HeldClient>();
   std::stop_source stop;

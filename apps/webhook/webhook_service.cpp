@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -55,6 +56,33 @@ HttpResponse Json(int status, std::string body) {
 HttpResponse ErrorAnswer(int status, const std::string& message) {
   return Json(status, ErrorBody(message));
 }
+
+// The notifications being classified. Shutdown() waits for the last to end, so that no
+// classification outlives the service: its callback, which runs on the client's I/O thread,
+// must not be what keeps the service (and with it the client) alive.
+class RunCount {
+ public:
+  void Begin() {
+    std::lock_guard lock(mutex_);
+    ++running_;
+  }
+  void End() {
+    {
+      std::lock_guard lock(mutex_);
+      --running_;
+    }
+    ended_.notify_all();
+  }
+  void WaitUntilNone(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    ended_.wait_until(lock, deadline, [this] { return running_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  std::size_t running_ = 0;
+};
 
 // A path the service serves, and the methods it allows there.
 struct Route {
@@ -214,14 +242,29 @@ struct WebhookService::Impl : std::enable_shared_from_this<Impl> {
     }
     auto batch = std::make_shared<const std::vector<Alert>>(*std::move(parsed));
     alerts.Increment(static_cast<double>(batch->size()));
-    NotificationRun::Start(
-        client, batch, options.notification_window, reply.stop_token(),
-        [self = shared_from_this(), batch, reply](std::vector<Result<Classification>> results) {
-          // Called on the client's I/O thread: the answer is built elsewhere.
-          self->Post([self, batch, reply, results = std::move(results)] {
-            Guarded(reply, [&] { self->Answer(*batch, results, reply); });
-          });
+    runs->Begin();
+    try {
+      NotificationRun::Start(client, batch, options.notification_window, reply.stop_token(),
+                             OnClassified(batch, reply));
+    } catch (...) {
+      runs->End();  // nothing was started
+      throw;
+    }
+  }
+
+  // Called once with a notification's results, on the client's I/O thread: the answer is built
+  // on the workers. It holds the service weakly and lets it go before End().
+  NotificationRun::Done OnClassified(std::shared_ptr<const std::vector<Alert>> batch,
+                                     HttpReply reply) {
+    return [weak = weak_from_this(), count = runs, batch = std::move(batch),
+            reply = std::move(reply)](std::vector<Result<Classification>> results) {
+      if (const auto self = weak.lock()) {
+        self->Post([self, batch, reply, results = std::move(results)] {
+          Guarded(reply, [&] { self->Answer(*batch, results, reply); });
         });
+      }
+      count->End();
+    };
   }
 
   void Answer(const std::vector<Alert>& batch, const std::vector<Result<Classification>>& results,
@@ -300,6 +343,7 @@ struct WebhookService::Impl : std::enable_shared_from_this<Impl> {
   prometheus::Counter* classified_ok = nullptr;
   prometheus::Counter* classified_error = nullptr;
   // Parses notifications and builds their answers, off the I/O threads.
+  std::shared_ptr<RunCount> runs = std::make_shared<RunCount>();
   boost::asio::thread_pool workers{1};
   std::mutex workers_mutex;
   bool workers_joined = false;
@@ -363,8 +407,12 @@ void WebhookService::Shutdown(std::chrono::milliseconds grace) {
         "shutting down: the notification was not classified within the shutdown grace period "
         "(--shutdown-grace " +
         std::to_string(grace.count()) + "ms); Alertmanager will send it again";
+    const auto deadline = std::chrono::steady_clock::now() + grace + std::chrono::seconds(1);
     if (impl.server) impl.server->Shutdown(grace, message);
     if (impl.metrics_server) impl.metrics_server->Shutdown(std::chrono::milliseconds::zero());
+    // Every request is answered now and the unfinished ones' stop requested: the client ends
+    // their calls promptly. Within the grace + 1 s promised, wait for them.
+    impl.runs->WaitUntilNone(deadline);
     impl.JoinWorkers();
   });
 }
